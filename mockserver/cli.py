@@ -1,0 +1,151 @@
+"""The `frameio-mock` command: serve (and, later, login and conformance).
+
+Every failure a user can cause (bad flag, bad config, port in use) ends in one line on
+stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+from urllib.parse import urlencode, urlsplit
+
+from mockserver.settings import ConfigError, Settings, demo_settings, load_config
+
+PROG = "frameio-mock"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line instead of argparse's usage dump.
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="A local, faithful Frame.io OAuth 2 server.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    serve = commands.add_parser("serve", help="run the mock authorization server")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, help="port to listen on (default 8080; 0 picks a free one)"
+    )
+    serve.add_argument(
+        "--config",
+        default=os.environ.get("FRAMEIO_MOCK_CONFIG"),
+        metavar="PATH",
+        help="TOML file with [server], [[clients]] and [[users]] "
+        "(default: $FRAMEIO_MOCK_CONFIG, else a built-in demo)",
+    )
+    serve.add_argument(
+        "--auto-approve",
+        action="store_true",
+        default=None,
+        help="approve every valid authorization request at once, without login or consent pages",
+    )
+    serve.add_argument("--issuer", metavar="URL", help="public base URL when behind a proxy")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, help="uvicorn log level (default info)")
+    return parser
+
+
+def _serve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
+    """Settings from the config file (or the demo), with flags taking precedence."""
+    is_demo = args.config is None
+    settings = demo_settings() if is_demo else load_config(args.config)
+    changes: dict[str, object] = {}
+    for option in ("host", "port", "issuer", "auto_approve", "log_level"):
+        value = getattr(args, option)
+        if value is not None:
+            changes[option] = value
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
+    if args.issuer is not None:
+        parts = urlsplit(args.issuer)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"--issuer must be an http(s) URL, got {args.issuer!r}")
+    return settings.with_server(**changes), is_demo
+
+
+def _describe_demo(settings: Settings, url: str) -> str:
+    confidential, public = settings.clients[0], settings.clients[1]
+    user = settings.users[0]
+    redirect = confidential.redirect_uris[0]
+    try_url = f"{url}{settings.profile.paths.authorize}?" + urlencode(
+        {
+            "client_id": confidential.client_id,
+            "response_type": "code",
+            "redirect_uri": redirect,
+            "scope": "account.read offline",
+            "state": "try-it-12345",
+        }
+    )
+    return "\n".join(
+        [
+            "Built-in demo configuration (pass --config FILE to use your own):",
+            f"  confidential app  client_id={confidential.client_id}  "
+            f"client_secret={confidential.client_secret}  (HTTP Basic at the token endpoint)",
+            f"  PKCE app          client_id={public.client_id}  "
+            "(no secret; send code_challenge with S256)",
+            f"  redirect URI      {redirect}",
+            f"  scopes            {' '.join(confidential.scopes)}",
+            f"  user              {user.email} / {user.password}",
+            f"  try it            {try_url}",
+        ]
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # Imported here so `--help` and config errors answer without loading the server stack.
+    from mockserver.serving import (
+        BindError,
+        NotifyingServer,
+        bind_socket,
+        socket_url,
+        uvicorn_config,
+    )
+    from mockserver.web import create_app
+
+    settings, is_demo = _serve_settings(args)
+    server_options = settings.server
+    try:
+        sock = bind_socket(server_options.host, server_options.port)
+    except BindError as error:
+        raise UsageError(str(error)) from None
+    url = socket_url(sock)
+
+    def announce() -> None:
+        if is_demo:
+            print(_describe_demo(settings, url), flush=True)
+        mode = "auto-approve" if server_options.auto_approve else "interactive login and consent"
+        print(f"{PROG} ({settings.profile.name}, {mode}) listening on {url}", flush=True)
+
+    app = create_app(settings)
+    server = NotifyingServer(uvicorn_config(app, server_options.log_level), on_ready=announce)
+    server.run(sockets=[sock])
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "serve":
+            return _serve(args)
+        parser.print_help()
+        return 2
+    except (UsageError, ConfigError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The OAuth engine: plain Python that decides every request. It never imports Starlette."""

@@ -1,0 +1,152 @@
+"""The token endpoint: request preamble, client authentication, then one handler per grant.
+
+Each handler runs its checks in fosite's order and changes state only after all of them
+pass; the whole decision happens inside one store transaction with no await in between,
+so of many concurrent requests with the same code or refresh token exactly one succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mockserver.oauth.client_auth import authenticate_client
+from mockserver.oauth.context import Context
+from mockserver.oauth.errors import OAuthError, invalid_grant, invalid_request
+from mockserver.oauth.params import TOKEN_PARAMETERS, single_values
+from mockserver.oauth.pkce import check_verifier
+from mockserver.settings import ClientConfig
+from mockserver.store import Grant, IssuedToken, TokenState
+
+TokenResponse = dict[str, Any]
+
+
+def handle_token_request(
+    ctx: Context,
+    http_method: str,
+    body: Sequence[tuple[str, str]] | None,
+    authorization: str | None,
+) -> TokenResponse:
+    """Answer a token request; `body` is None when the form could not be parsed."""
+    if http_method != "POST":
+        raise invalid_request(f"HTTP method is '{http_method}', expected 'POST'.")
+    if body is None:
+        raise invalid_request(
+            "Unable to parse HTTP body, make sure to send a properly formatted form request body."
+        )
+    if not body:
+        raise invalid_request("The POST body can not be empty.")
+    params = single_values(body, TOKEN_PARAMETERS)
+    grant_type = params.get("grant_type")
+    if not grant_type:
+        raise invalid_request("Request parameter 'grant_type' is missing")
+    handler = _HANDLERS.get(grant_type)
+    if handler is None or grant_type not in ctx.profile.grant_types:
+        raise invalid_request(ctx.profile.unknown_grant_hint)
+    client = authenticate_client(ctx.registry.clients, authorization, params)
+    if grant_type not in client.grant_types:
+        raise OAuthError(
+            "unauthorized_client",
+            f"The OAuth 2.0 Client is not allowed to use authorization grant '{grant_type}'.",
+        )
+    now = ctx.clock.now()
+    with ctx.store.transaction():
+        response = handler(ctx, client, params, now)
+    ctx.store.purge_expired(now)
+    return response
+
+
+def _redeem_code(
+    ctx: Context, client: ClientConfig, params: dict[str, str], now: float
+) -> TokenResponse:
+    code = params.get("code", "")
+    record = ctx.store.codes.get(code)
+    if record is not None and record.redeemed:
+        # RFC 6749 4.1.2: a code used twice revokes what it issued.
+        ctx.store.revoke_grant(record.grant)
+        raise invalid_grant("The authorization code has already been used.")
+    record = ctx.store.find_code(code, now)
+    if record is None:
+        raise invalid_grant()
+    grant = record.grant
+    if grant.client_id != client.client_id:
+        raise invalid_grant(
+            "The OAuth 2.0 Client ID from this request does not match the one from the "
+            "authorize request."
+        )
+    if grant.redirect_uri is not None and params.get("redirect_uri") != grant.redirect_uri:
+        raise invalid_grant(
+            "The 'redirect_uri' from this request does not match the one from the authorize "
+            "request."
+        )
+    check_verifier(grant.code_challenge, grant.code_challenge_method, params.get("code_verifier"))
+    record.redeemed = True
+    return _issue_tokens(ctx, client, grant, now)
+
+
+def _refresh(
+    ctx: Context, client: ClientConfig, params: dict[str, str], now: float
+) -> TokenResponse:
+    token = ctx.store.find_token(params.get("refresh_token", ""))
+    if token is None or token.kind != "refresh_token" or token.state is TokenState.REVOKED:
+        raise invalid_grant("The refresh token is malformed or not valid.")
+    if token.state is TokenState.ROTATED:
+        # Reuse of a rotated refresh token: assume theft and end the whole family.
+        ctx.store.revoke_grant(token.grant)
+        raise invalid_grant("The refresh token was already used.")
+    if token.grant.client_id != client.client_id:
+        raise invalid_grant(
+            "The OAuth 2.0 Client ID from this request does not match the ID during the "
+            "initial token issuance."
+        )
+    if now >= token.expires_at:
+        raise invalid_grant("The refresh token expired.")
+    token.state = TokenState.ROTATED
+    _retire_access_tokens(ctx, token.grant)
+    return _issue_tokens(ctx, client, token.grant, now)
+
+
+def _retire_access_tokens(ctx: Context, grant: Grant) -> None:
+    for value in grant.tokens:
+        issued = ctx.store.find_token(value)
+        if issued is not None and issued.kind == "access_token":
+            issued.state = TokenState.REVOKED
+
+
+def _issue_tokens(ctx: Context, client: ClientConfig, grant: Grant, now: float) -> TokenResponse:
+    """Mint an access token (and a refresh token when offline was granted) for `grant`."""
+    settings = ctx.settings
+    access = IssuedToken(
+        value=ctx.tokens.mint(ctx.profile.access_token_prefix),
+        kind="access_token",
+        grant=grant,
+        issued_at=now,
+        expires_at=now + settings.access_token_ttl,
+    )
+    ctx.store.add_token(access)
+    # Keys in alphabetical order, as Hydra (Go's encoding/json of a map) writes them.
+    response: TokenResponse = {
+        "access_token": access.value,
+        "expires_in": settings.access_token_ttl,
+    }
+    offline = not ctx.profile.offline_scopes.isdisjoint(grant.scopes)
+    if offline and "refresh_token" in client.grant_types:
+        refresh = IssuedToken(
+            value=ctx.tokens.mint(ctx.profile.refresh_token_prefix),
+            kind="refresh_token",
+            grant=grant,
+            issued_at=now,
+            expires_at=now + settings.refresh_token_ttl,
+        )
+        ctx.store.add_token(refresh)
+        response["refresh_token"] = refresh.value
+    response["scope"] = " ".join(grant.scopes)
+    response["token_type"] = "bearer"
+    return response
+
+
+_Handler = Callable[[Context, ClientConfig, dict[str, str], float], TokenResponse]
+_HANDLERS: dict[str, _Handler] = {
+    "authorization_code": _redeem_code,
+    "refresh_token": _refresh,
+}

@@ -1,0 +1,61 @@
+"""RFC 7636 verification with fosite's checks and hints, in fosite's order."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+
+from mockserver.oauth.errors import OAuthError, invalid_grant
+
+_VERIFIER_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~]*")
+
+
+def s256_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def check_verifier(challenge: str | None, method: str | None, verifier: str | None) -> None:
+    """Raise invalid_grant unless `verifier` proves possession for the stored challenge."""
+    if not challenge:
+        if verifier:
+            raise invalid_grant("Unable to find initial PKCE data tied to this request")
+        return
+    verifier = verifier or ""
+    if len(verifier) < 43:
+        raise invalid_grant("The PKCE code verifier must be at least 43 characters.")
+    if len(verifier) > 128:
+        raise invalid_grant("The PKCE code verifier can not be longer than 128 characters.")
+    if not _VERIFIER_CHARACTERS.fullmatch(verifier):
+        raise invalid_grant(
+            "The PKCE code verifier must only contain [a-Z], [0-9], '-', '.', '_', '~'."
+        )
+    expected = s256_challenge(verifier) if method == "S256" else verifier
+    if not hmac.compare_digest(expected.encode(), challenge.encode()):
+        raise invalid_grant("The PKCE code challenge did not match the code verifier.")
+
+
+def check_challenge(
+    challenge: str | None, method: str | None, allowed: frozenset[str], required: bool
+) -> OAuthError | None:
+    """The invalid_request an authorization request's PKCE parameters earn, or None."""
+    if not challenge:
+        if required:
+            return OAuthError(
+                "invalid_request",
+                "This client must include a code_challenge when performing the authorize code "
+                "flow, but it is missing.",
+            )
+        return None
+    method = method or "plain"
+    if method in allowed:
+        return None
+    if method == "plain":
+        return OAuthError(
+            "invalid_request", "Clients must use code_challenge_method=S256, plain is not allowed."
+        )
+    return OAuthError(
+        "invalid_request", "The code_challenge_method is not supported, use S256 instead."
+    )

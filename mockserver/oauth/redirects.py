@@ -1,0 +1,62 @@
+"""Redirect URI matching (exact, with the RFC 8252 loopback port exception) and building answers."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+
+def _is_loopback_ip(host: str | None) -> bool:
+    # Only IP literals: RFC 8252 8.3 discourages "localhost", and Hydra matches literals only.
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _matches_as_loopback(requested: str, registered: str) -> bool:
+    """http on a loopback IP literal: any port, all else (host, path, query) as registered."""
+    try:
+        want, got = urlsplit(registered), urlsplit(requested)
+        got_host, want_host = got.hostname, want.hostname
+        got.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return (
+        got.scheme == "http"
+        and want.scheme == "http"
+        and _is_loopback_ip(got_host)
+        and got.username is None
+        and got.password is None
+        and got_host == want_host
+        and got.path == want.path
+        and got.query == want.query
+        and not got.fragment
+        and "#" not in requested
+    )
+
+
+def match_redirect_uri(requested: str | None, registered: tuple[str, ...]) -> str | None:
+    """The URI to answer to, or None when `requested` is not registered.
+
+    It may be omitted only when exactly one URI is registered.
+    """
+    if requested is None:
+        return registered[0] if len(registered) == 1 else None
+    if requested in registered:
+        return requested
+    if any(_matches_as_loopback(requested, uri) for uri in registered):
+        return requested
+    return None
+
+
+def with_query(uri: str, params: Mapping[str, str]) -> str:
+    """`uri` with `params` set in its query; its own parameters are kept (sorted, as Go encodes)."""
+    parts = urlsplit(uri)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(params)
+    encoded = urlencode(sorted(query.items()))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, encoded, parts.fragment))

@@ -1,0 +1,166 @@
+"""What differs between the real servers the mock copies, as data.
+
+The engine and the web layer read a `Profile`; they never branch on a profile's name.
+`frameio-v2` copies Frame.io's legacy server, which is Ory Hydra v2 (ory/fosite) with its
+default lifetimes; see ../shared/FIDELITY.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    """How one OAuth error code is answered: HTTP status and the base error_description."""
+
+    status: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Paths:
+    authorize: str
+    token: str
+    login: str
+    consent: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    paths: Paths
+    access_token_ttl: int
+    refresh_token_ttl: int
+    code_ttl: int
+    # Opaque token shapes: prefix + base64url(random) + "." + base64url(signature).
+    access_token_prefix: str
+    refresh_token_prefix: str
+    code_prefix: str
+    scopes: frozenset[str]
+    # Granting any of these scopes makes the token endpoint issue a refresh token.
+    offline_scopes: frozenset[str]
+    grant_types: tuple[str, ...]
+    response_types: tuple[str, ...]
+    errors: Mapping[str, ErrorSpec]
+    # Hint for invalid_request on an unknown grant_type (Hydra never says unsupported_grant_type).
+    unknown_grant_hint: str
+    state_min_length: int
+    # PKCE methods accepted at the authorization endpoint; anything else is refused.
+    pkce_methods: frozenset[str]
+    # Status of every redirect back to the client (success and error).
+    redirect_status: int = 303
+    token_response_headers: Mapping[str, str] = field(default_factory=dict)
+
+    def error(self, code: str) -> ErrorSpec:
+        return self.errors.get(code) or ErrorSpec(400, "")
+
+
+# ory/fosite's error registry (errors.go): status and base description of each error code.
+_FOSITE_ERRORS = MappingProxyType(
+    {
+        "invalid_request": ErrorSpec(
+            400,
+            "The request is missing a required parameter, includes an invalid parameter value, "
+            "includes a parameter more than once, or is otherwise malformed.",
+        ),
+        "unauthorized_client": ErrorSpec(
+            400, "The client is not authorized to request a token using this method."
+        ),
+        "access_denied": ErrorSpec(
+            403, "The resource owner or authorization server denied the request."
+        ),
+        "unsupported_response_type": ErrorSpec(
+            400, "The authorization server does not support obtaining a token using this method."
+        ),
+        "invalid_scope": ErrorSpec(400, "The requested scope is invalid, unknown, or malformed."),
+        "server_error": ErrorSpec(
+            500,
+            "The authorization server encountered an unexpected condition that prevented it "
+            "from fulfilling the request.",
+        ),
+        "temporarily_unavailable": ErrorSpec(
+            503,
+            "The authorization server is currently unable to handle the request due to a "
+            "temporary overloading or maintenance of the server.",
+        ),
+        "invalid_client": ErrorSpec(
+            401,
+            "Client authentication failed (e.g., unknown client, no client authentication "
+            "included, or unsupported authentication method).",
+        ),
+        "invalid_grant": ErrorSpec(
+            400,
+            "The provided authorization grant (e.g., authorization code, resource owner "
+            "credentials) or refresh token is invalid, expired, revoked, does not match the "
+            "redirection URI used in the authorization request, or was issued to another client.",
+        ),
+        "unsupported_grant_type": ErrorSpec(
+            400, "The authorization grant type is not supported by the authorization server."
+        ),
+        "invalid_state": ErrorSpec(
+            400,
+            "The state is missing or does not have enough characters and is therefore "
+            "considered too weak.",
+        ),
+    }
+)
+
+FRAMEIO_SCOPES = frozenset(
+    ["account.read", "team.read", "team.create", "team.update", "auditlog.read", "offline"]
+    + [
+        f"{resource}.{action}"
+        for resource in (
+            "project",
+            "asset",
+            "comment",
+            "reviewlink",
+            "presentation",
+            "webhook",
+            "action",
+        )
+        for action in ("read", "create", "update", "delete")
+    ]
+    # OpenID Connect scopes Hydra always understands.
+    + ["openid", "offline_access", "email", "profile"]
+)
+
+FRAMEIO_V2 = Profile(
+    name="frameio-v2",
+    paths=Paths(
+        authorize="/oauth2/auth",
+        token="/oauth2/token",
+        login="/oauth2/auth/login",
+        consent="/oauth2/auth/consent",
+    ),
+    access_token_ttl=3600,
+    refresh_token_ttl=30 * 24 * 3600,
+    code_ttl=600,
+    access_token_prefix="ory_at_",
+    refresh_token_prefix="ory_rt_",
+    code_prefix="ory_ac_",
+    scopes=FRAMEIO_SCOPES,
+    offline_scopes=frozenset(["offline", "offline_access"]),
+    grant_types=("authorization_code", "refresh_token"),
+    response_types=("code",),
+    errors=_FOSITE_ERRORS,
+    unknown_grant_hint=(
+        "Make sure that the various parameters are correct, be aware of case sensitivity and "
+        "trim your parameters. Make sure that the client you are using has exactly whitelisted "
+        "the redirect_uri you specified."
+    ),
+    state_min_length=8,
+    pkce_methods=frozenset(["S256"]),
+    redirect_status=303,
+    token_response_headers=MappingProxyType(
+        {
+            "Content-Type": "application/json;charset=UTF-8",
+            "Cache-Control": "no-store",
+            "Pragma": "no-cache",
+        }
+    ),
+)
+
+PROFILES: Mapping[str, Profile] = MappingProxyType({FRAMEIO_V2.name: FRAMEIO_V2})

@@ -1,0 +1,363 @@
+"""Clients, users and server options: built from TOML, flags or code, validated with clear errors.
+
+Every problem is reported as one `ConfigError` line naming the file, the entry and the fault,
+so the CLI can print it and exit 2 instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mockserver.profiles import PROFILES, Profile
+
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+_USER_NAMESPACE = uuid.UUID("5b0a1c52-6d3e-4c47-9a0e-3f3c5e0f7a11")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the person who wrote the configuration."""
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    client_id: str
+    redirect_uris: tuple[str, ...]
+    scopes: tuple[str, ...]
+    client_secret: str | None = None
+    name: str = ""
+    token_endpoint_auth_method: str = ""
+    grant_types: tuple[str, ...] = ("authorization_code", "refresh_token")
+    response_types: tuple[str, ...] = ("code",)
+
+    def __post_init__(self) -> None:
+        if not self.token_endpoint_auth_method:
+            method = "client_secret_basic" if self.client_secret is not None else "none"
+            object.__setattr__(self, "token_endpoint_auth_method", method)
+        if not self.name:
+            object.__setattr__(self, "name", self.client_id)
+
+    @property
+    def is_public(self) -> bool:
+        """A PKCE app: no secret, authenticates with its client_id alone."""
+        return self.token_endpoint_auth_method == "none"
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    email: str
+    password: str
+    name: str = ""
+    id: str = ""
+    account_id: str = ""
+
+    def __post_init__(self) -> None:
+        # Stable ids derived from the email, so tokens and /v2/me agree across restarts.
+        if not self.id:
+            object.__setattr__(self, "id", str(uuid.uuid5(_USER_NAMESPACE, self.email)))
+        if not self.account_id:
+            account = uuid.uuid5(_USER_NAMESPACE, "account:" + self.email)
+            object.__setattr__(self, "account_id", str(account))
+        if not self.name:
+            object.__setattr__(self, "name", self.email.split("@", 1)[0])
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    profile: str = "frameio-v2"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    issuer: str | None = None
+    auto_approve: bool = False
+    access_token_ttl: int | None = None
+    refresh_token_ttl: int | None = None
+    code_ttl: int | None = None
+    log_level: str = "info"
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    clients: tuple[ClientConfig, ...] = ()
+    users: tuple[UserConfig, ...] = ()
+
+    @property
+    def profile(self) -> Profile:
+        return PROFILES[self.server.profile]
+
+    @property
+    def access_token_ttl(self) -> int:
+        return self.server.access_token_ttl or self.profile.access_token_ttl
+
+    @property
+    def refresh_token_ttl(self) -> int:
+        return self.server.refresh_token_ttl or self.profile.refresh_token_ttl
+
+    @property
+    def code_ttl(self) -> int:
+        return self.server.code_ttl or self.profile.code_ttl
+
+    def with_server(self, **changes: Any) -> Settings:
+        """A copy with some server options changed (flags override the file)."""
+        return replace(self, server=replace(self.server, **changes))
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost, *.localhost and loopback IP literals (127.0.0.0/8, ::1)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def redirect_uri_problem(uri: str) -> str | None:
+    """Why `uri` cannot be registered as a redirect URI, or None if it can."""
+    try:
+        parts = urlsplit(uri)
+        hostname = parts.hostname
+    except ValueError:
+        return f"redirect URI {uri!r} is not a valid URL"
+    if not parts.scheme:
+        return f"redirect URI {uri!r} is not absolute (it needs a scheme)"
+    if parts.fragment or "#" in uri:
+        return f"redirect URI {uri!r} must not contain a fragment"
+    if parts.scheme in ("http", "https") and not hostname:
+        return f"redirect URI {uri!r} has no host"
+    if parts.scheme == "http" and not is_loopback_host(hostname or ""):
+        return (
+            f"redirect URI {uri!r} uses http on a non-loopback host; http is allowed only for "
+            "localhost, *.localhost and loopback IPs"
+        )
+    return None
+
+
+class _Reader:
+    """Reads one TOML table, remembering which keys were used so unknown ones can be named."""
+
+    def __init__(self, table: Any, where: str) -> None:
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: expected a table, got {type(table).__name__}")
+        self.table: dict[str, Any] = table
+        self.where = where
+        self.used: set[str] = set()
+
+    def _get(self, key: str, kind: type | tuple[type, ...], kind_name: str) -> Any:
+        self.used.add(key)
+        value = self.table.get(key)
+        if value is None:
+            return None
+        # bool is an int in Python; never accept true where a number is wanted.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"{self.where}: '{key}' must be {kind_name}, got {value!r}")
+        return value
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self._get(key, str, "a string")
+        if required and not value:
+            raise ConfigError(f"{self.where}: '{key}' is required")
+        return value  # type: ignore[no-any-return]
+
+    def flag(self, key: str) -> bool | None:
+        return self._get(key, bool, "true or false")  # type: ignore[no-any-return]
+
+    def number(self, key: str) -> int | None:
+        value = self._get(key, int, "a whole number")
+        if value is not None and value <= 0:
+            raise ConfigError(f"{self.where}: '{key}' must be positive, got {value}")
+        return value  # type: ignore[no-any-return]
+
+    def texts(self, key: str) -> list[str] | None:
+        value = self._get(key, list, "a list of strings")
+        if value is not None and not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{self.where}: '{key}' must be a list of strings")
+        return value  # type: ignore[no-any-return]
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.table) - self.used)
+        if unknown:
+            raise ConfigError(f"{self.where}: unknown key '{unknown[0]}'")
+
+
+def _read_server(table: Any, where: str) -> ServerSettings:
+    reader = _Reader(table, where)
+    defaults = ServerSettings()
+    profile = reader.text("profile") or defaults.profile
+    if profile not in PROFILES:
+        known = ", ".join(sorted(PROFILES))
+        raise ConfigError(f"{where}: unknown profile '{profile}' (known: {known})")
+    port = reader._get("port", int, "a whole number")
+    server = ServerSettings(
+        profile=profile,
+        host=reader.text("host") or defaults.host,
+        port=defaults.port if port is None else port,
+        issuer=reader.text("issuer"),
+        auto_approve=bool(reader.flag("auto_approve")),
+        access_token_ttl=reader.number("access_token_ttl"),
+        refresh_token_ttl=reader.number("refresh_token_ttl"),
+        code_ttl=reader.number("code_ttl"),
+        log_level=reader.text("log_level") or defaults.log_level,
+    )
+    reader.finish()
+    return server
+
+
+def _read_client(table: Any, where: str) -> ClientConfig:
+    reader = _Reader(table, where)
+    client_id = reader.text("client_id", required=True)
+    assert client_id is not None
+    reader.where = where = f"{where} ({client_id})"
+    client = ClientConfig(
+        client_id=client_id,
+        client_secret=reader.text("client_secret"),
+        redirect_uris=tuple(reader.texts("redirect_uris") or ()),
+        scopes=tuple(reader.texts("scopes") or ()),
+        name=reader.text("name") or "",
+        token_endpoint_auth_method=reader.text("token_endpoint_auth_method") or "",
+        grant_types=tuple(reader.texts("grant_types") or ClientConfig.grant_types),
+        response_types=tuple(reader.texts("response_types") or ClientConfig.response_types),
+    )
+    reader.finish()
+    return client
+
+
+def _read_user(table: Any, where: str) -> UserConfig:
+    reader = _Reader(table, where)
+    email = reader.text("email", required=True)
+    password = reader.text("password", required=True)
+    assert email is not None and password is not None
+    user = UserConfig(
+        email=email,
+        password=password,
+        name=reader.text("name") or "",
+        id=reader.text("id") or "",
+        account_id=reader.text("account_id") or "",
+    )
+    reader.finish()
+    return user
+
+
+def client_problem(client: ClientConfig, profile: Profile) -> str | None:
+    """Why `client` cannot be registered under `profile`, or None if it can."""
+    if not client.redirect_uris:
+        return "has no redirect_uris"
+    for uri in client.redirect_uris:
+        problem = redirect_uri_problem(uri)
+        if problem:
+            return problem
+    for scope in client.scopes:
+        if scope not in profile.scopes:
+            return f"unknown scope '{scope}'"
+    method = client.token_endpoint_auth_method
+    if method not in AUTH_METHODS:
+        return (
+            f"unknown token_endpoint_auth_method '{method}' (use one of {', '.join(AUTH_METHODS)})"
+        )
+    if method == "none" and client.client_secret is not None:
+        return "has a client_secret but token_endpoint_auth_method 'none'"
+    if method != "none" and not client.client_secret:
+        return f"token_endpoint_auth_method '{method}' needs a client_secret"
+    for grant in client.grant_types:
+        if grant not in profile.grant_types:
+            return f"unknown grant type '{grant}'"
+    for response_type in client.response_types:
+        if response_type not in profile.response_types:
+            return f"unsupported response type '{response_type}'"
+    return None
+
+
+def validate(settings: Settings, source: str = "settings") -> Settings:
+    """Check clients and users against the profile; raise ConfigError naming the first problem."""
+    profile = settings.profile
+    seen_clients: set[str] = set()
+    for index, client in enumerate(settings.clients):
+        where = f"{source}: clients[{index}] ({client.client_id})"
+        if client.client_id in seen_clients:
+            raise ConfigError(f"{where}: duplicate client_id '{client.client_id}'")
+        seen_clients.add(client.client_id)
+        problem = client_problem(client, profile)
+        if problem:
+            raise ConfigError(f"{where}: {problem}")
+    seen_users: set[str] = set()
+    for index, user in enumerate(settings.users):
+        where = f"{source}: users[{index}] ({user.email})"
+        if user.email.lower() in seen_users:
+            raise ConfigError(f"{where}: duplicate user '{user.email}'")
+        seen_users.add(user.email.lower())
+    return settings
+
+
+def _read_list(document: dict[str, Any], key: str, source: str) -> list[Any]:
+    value = document.get(key, [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{source}: '{key}' must be an array of tables ([[{key}]])")
+    return value
+
+
+def parse_config(document: dict[str, Any], source: str) -> Settings:
+    """Build validated Settings from a parsed TOML document."""
+    unknown = sorted(set(document) - {"server", "clients", "users"})
+    if unknown:
+        raise ConfigError(f"{source}: unknown section '{unknown[0]}'")
+    server = _read_server(document.get("server", {}), f"{source}: [server]")
+    clients = tuple(
+        _read_client(table, f"{source}: clients[{index}]")
+        for index, table in enumerate(_read_list(document, "clients", source))
+    )
+    users = tuple(
+        _read_user(table, f"{source}: users[{index}]")
+        for index, table in enumerate(_read_list(document, "users", source))
+    )
+    return validate(Settings(server=server, clients=clients, users=users), source)
+
+
+def load_config(path: str | Path) -> Settings:
+    """Read and validate a TOML configuration file."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: no such file") from None
+    except OSError as error:
+        raise ConfigError(f"{source}: cannot read ({error.strerror})") from None
+    try:
+        document = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: TOML syntax error: {error}") from None
+    return parse_config(document, source)
+
+
+def demo_settings() -> Settings:
+    """The built-in demo: one confidential app, one PKCE app and one user, to try a flow at once."""
+    scopes = ("account.read", "asset.read", "project.read", "offline", "openid")
+    redirect = ("http://127.0.0.1:8765/callback",)
+    return validate(
+        Settings(
+            clients=(
+                ClientConfig(
+                    client_id="demo-app",
+                    client_secret="demo-secret",
+                    redirect_uris=redirect,
+                    scopes=scopes,
+                    name="Demo App (client secret)",
+                ),
+                ClientConfig(
+                    client_id="demo-pkce-app",
+                    redirect_uris=redirect,
+                    scopes=scopes,
+                    name="Demo App (PKCE)",
+                ),
+            ),
+            users=(UserConfig(email="dev@example.com", password="password", name="Dev User"),),
+        ),
+        "demo",
+    )

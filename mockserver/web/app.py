@@ -1,0 +1,39 @@
+"""The application factory: one explicit route table over the engine's context."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mockserver.oauth.context import Context
+from mockserver.settings import Settings
+from mockserver.web.authorize import AuthorizationPages
+from mockserver.web.token import TokenEndpoint
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None, *, context: Context | None = None) -> Starlette:
+    """Build the ASGI app from settings (or from a ready context that tests keep hold of)."""
+    if context is None:
+        context = Context.from_settings(settings or Settings())
+    paths = context.profile.paths
+    pages = AuthorizationPages(context)
+    token = TokenEndpoint(context)
+    routes = [
+        Route(paths.authorize, pages.authorize, methods=["GET", "POST"]),
+        Route(paths.login, pages.login, methods=["POST"]),
+        Route(paths.consent, pages.consent, methods=["GET", "POST"]),
+        # Every method reaches the handler so a GET gets Hydra's JSON error, not a bare 405.
+        Route(paths.token, token.handle, methods=ALL_METHODS),
+        Route("/health", health, methods=["GET", "HEAD"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.context = context
+    return app

@@ -1,0 +1,189 @@
+"""GET /oauth2/auth and the login and consent pages behind it.
+
+The engine validates and decides; this module only moves values between HTTP (query, forms,
+cookies) and the engine, and renders what it decides.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockserver.oauth.authorize import (
+    AuthorizationError,
+    AuthorizationRequest,
+    error_redirect,
+    validate_authorization_request,
+)
+from mockserver.oauth.context import Context
+from mockserver.oauth.errors import OAuthError
+from mockserver.oauth.interaction import (
+    PENDING_TTL,
+    SESSION_TTL,
+    auto_approve,
+    begin_interaction,
+    check_credentials,
+    csrf_matches,
+    finish_consent,
+    log_in,
+)
+from mockserver.store import PendingAuthorization, Session
+from mockserver.web.forms import read_form
+from mockserver.web.responses import error_page, page, redirect
+
+SESSION_COOKIE = "frameio_mock_session"
+_CSRF_COOKIE_PREFIX = "frameio_mock_csrf_"
+
+
+def _csrf_cookie_name(pending: PendingAuthorization) -> str:
+    # One cookie per pending authorization, so two tabs in one browser do not clash.
+    return _CSRF_COOKIE_PREFIX + pending.id[:16]
+
+
+class AuthorizationPages:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.paths = ctx.profile.paths
+
+    # GET|POST /oauth2/auth ---------------------------------------------------------------
+    async def authorize(self, request: Request) -> Response:
+        items = list(request.query_params.multi_items())
+        if request.method == "POST":  # RFC 6749 3.1: the endpoint MAY accept POST
+            items += await read_form(request) or []
+        try:
+            auth_request = validate_authorization_request(self.ctx, items)
+            if self.ctx.settings.server.auto_approve:
+                return redirect(auto_approve(self.ctx, auth_request), self._redirect_status)
+        except AuthorizationError as error:
+            return self._refuse(error)
+        pending = begin_interaction(self.ctx, auth_request, self._session(request))
+        if pending.subject is None:
+            response = self._login_page(pending)
+        else:
+            response = self._consent_page(pending)
+        response.set_cookie(
+            _csrf_cookie_name(pending),
+            pending.csrf_token,
+            max_age=PENDING_TTL,
+            path=self.paths.authorize,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    # POST /oauth2/auth/login -------------------------------------------------------------
+    async def login(self, request: Request) -> Response:
+        form = dict(await read_form(request) or [])
+        pending = self._checked_pending(request, form)
+        if isinstance(pending, Response):
+            return pending
+        user = check_credentials(self.ctx, form.get("email", ""), form.get("password", ""))
+        if user is None:
+            return self._login_page(
+                pending,
+                status=401,
+                email=form.get("email", ""),
+                message="The email address or password is incorrect.",
+            )
+        session = log_in(self.ctx, pending, user)
+        response = redirect(f"{self.paths.consent}?challenge={pending.id}")
+        response.set_cookie(
+            SESSION_COOKIE, session.id, max_age=SESSION_TTL, path="/", httponly=True, samesite="lax"
+        )
+        return response
+
+    # GET|POST /oauth2/auth/consent --------------------------------------------------------
+    async def consent(self, request: Request) -> Response:
+        if request.method == "GET":
+            pending = self._find_pending(request.query_params.get("challenge", ""))
+            if pending is None:
+                return self._unknown_challenge()
+            if pending.subject is None:
+                return self._login_page(pending)
+            return self._consent_page(pending)
+        form = dict(await read_form(request) or [])
+        checked = self._checked_pending(request, form)
+        if isinstance(checked, Response):
+            return checked
+        if checked.subject is None:
+            return self._login_page(checked)
+        allow = form.get("decision") == "allow"
+        return redirect(finish_consent(self.ctx, checked, allow), self._redirect_status)
+
+    # Helpers -------------------------------------------------------------------------------
+    @property
+    def _redirect_status(self) -> int:
+        return self.ctx.profile.redirect_status
+
+    def _refuse(self, error: AuthorizationError) -> Response:
+        if error.redirect_uri is None:  # never redirect to an unverified URI
+            return error_page(self.ctx.profile, error.error)
+        return redirect(error_redirect(error, self.ctx), self._redirect_status)
+
+    def _session(self, request: Request) -> Session | None:
+        session_id = request.cookies.get(SESSION_COOKIE)
+        if not session_id:
+            return None
+        session = self.ctx.store.find_session(session_id, self.ctx.clock.now())
+        if session is None or self.ctx.registry.user_by_id(session.subject) is None:
+            return None
+        return session
+
+    def _find_pending(self, challenge: str) -> PendingAuthorization | None:
+        return self.ctx.store.find_pending(challenge, self.ctx.clock.now())
+
+    def _checked_pending(
+        self, request: Request, form: dict[str, str]
+    ) -> PendingAuthorization | Response:
+        """The pending authorization a form POST names, if its CSRF token (form, cookie) fits."""
+        pending = self._find_pending(form.get("challenge", ""))
+        if pending is None:
+            return self._unknown_challenge()
+        cookie = request.cookies.get(_csrf_cookie_name(pending))
+        if not csrf_matches(pending, form.get("csrf_token"), cookie):
+            return error_page(
+                self.ctx.profile,
+                OAuthError(
+                    "invalid_request",
+                    "The CSRF token is missing or does not match this authorization request.",
+                ),
+                status=403,
+            )
+        return pending
+
+    def _unknown_challenge(self) -> Response:
+        return error_page(
+            self.ctx.profile,
+            OAuthError(
+                "invalid_request",
+                "The authorization request is unknown or has expired; start the flow again.",
+            ),
+        )
+
+    def _login_page(
+        self, pending: PendingAuthorization, status: int = 200, email: str = "", message: str = ""
+    ) -> Response:
+        return page(
+            "login.html",
+            status,
+            action=self.paths.login,
+            challenge=pending.id,
+            csrf_token=pending.csrf_token,
+            client_name=pending.request.client.name,
+            email=email or pending.request.login_hint or "",
+            message=message,
+        )
+
+    def _consent_page(self, pending: PendingAuthorization) -> Response:
+        request: AuthorizationRequest = pending.request
+        user = self.ctx.registry.user_by_id(pending.subject or "")
+        return page(
+            "consent.html",
+            action=self.paths.consent,
+            challenge=pending.id,
+            csrf_token=pending.csrf_token,
+            client_name=request.client.name,
+            user_name=user.name if user else "",
+            user_email=user.email if user else "",
+            scopes=request.scopes,
+        )

@@ -1,0 +1,62 @@
+"""Rendering: token-endpoint JSON, redirects, and HTML pages with anti-framing headers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import Response
+
+from mockserver.oauth.errors import OAuthError
+from mockserver.profiles import Profile
+
+# Every page and redirect of the authorization flow: never framed, cached or leaked via Referer.
+PAGE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+
+
+def json_body(data: dict[str, Any]) -> bytes:
+    # Go's encoding/json: compact, keys sorted.
+    return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+
+
+def token_json(profile: Profile, data: dict[str, Any], status: int = 200) -> Response:
+    return Response(json_body(data), status, headers=dict(profile.token_response_headers))
+
+
+def token_error(profile: Profile, error: OAuthError) -> Response:
+    return token_json(profile, error.as_json(profile), error.status(profile))
+
+
+def redirect(location: str, status: int = 303) -> Response:
+    return Response(status_code=status, headers={"Location": location, **PAGE_HEADERS})
+
+
+def page(template: str, status: int = 200, **values: Any) -> Response:
+    html = _templates.get_template(template).render(**values)
+    return Response(html, status, headers=PAGE_HEADERS, media_type="text/html")
+
+
+def error_page(profile: Profile, error: OAuthError, status: int | None = None) -> Response:
+    """The error shown instead of redirecting to an untrusted redirect_uri."""
+    return page(
+        "error.html",
+        status or error.status(profile),
+        error=error.error,
+        error_description=error.description(profile),
+    )
