@@ -1,0 +1,130 @@
+"""Shared fixtures: settings with one client of each kind, the app, and an in-process httpx client."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from mockserver.clock import Clock
+from mockserver.oauth.context import Context
+from mockserver.settings import ClientConfig, Settings, UserConfig, validate
+from mockserver.web import create_app
+
+REDIRECT = "http://127.0.0.1:8765/callback"
+SCOPES = ("account.read", "asset.read", "offline", "openid")
+
+
+def make_settings(auto_approve: bool = True, **server: object) -> Settings:
+    clients = (
+        ClientConfig("secret-app", (REDIRECT,), SCOPES, client_secret="s3cret", name="Secret App"),
+        ClientConfig(
+            "post-app",
+            (REDIRECT,),
+            SCOPES,
+            client_secret="p0st",
+            token_endpoint_auth_method="client_secret_post",
+        ),
+        ClientConfig("pkce-app", (REDIRECT,), SCOPES, name="PKCE App"),
+        ClientConfig(
+            "two-uri-app",
+            (REDIRECT, "https://app.example.com/cb?tenant=1"),
+            SCOPES,
+            client_secret="tw0",
+        ),
+        ClientConfig("no-offline-app", (REDIRECT,), ("account.read",), client_secret="n0"),
+    )
+    users = (
+        UserConfig(email="dev@example.com", password="password", name="Dev User"),
+        UserConfig(email="other@example.com", password="hunter22", name="Other User"),
+    )
+    settings = Settings(clients=clients, users=users).with_server(
+        auto_approve=auto_approve, **server
+    )
+    return validate(settings)
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def query_of(location: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    clock = Clock()
+    clock.freeze()
+    return clock
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Override in a test module to change clients, users or server options."""
+    return make_settings()
+
+
+@pytest.fixture
+def context(settings: Settings, clock: Clock) -> Context:
+    return Context.from_settings(settings, clock=clock)
+
+
+@pytest.fixture
+async def http(context: Context) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client talking to the app in-process (no socket)."""
+    transport = httpx.ASGITransport(app=create_app(context=context))
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as client:
+        yield client
+
+
+@dataclass
+class Flow:
+    """Drives the auto-approved authorization step and the token endpoint."""
+
+    http: httpx.AsyncClient
+
+    async def authorize(self, **params: str) -> httpx.Response:
+        query = {"response_type": "code", "state": "state-12345", "redirect_uri": REDIRECT}
+        query.update(params)
+        query = {key: value for key, value in query.items() if value is not None}
+        return await self.http.get("/oauth2/auth", params=query)
+
+    async def code(self, client_id: str = "secret-app", **params: str) -> str:
+        response = await self.authorize(client_id=client_id, **params)
+        assert response.status_code == 303, response.text
+        return query_of(response.headers["location"])["code"]
+
+    async def token(
+        self, data: dict[str, str], auth: tuple[str, str] | None = None, **kwargs: object
+    ) -> httpx.Response:
+        return await self.http.post("/oauth2/token", data=data, auth=auth, **kwargs)  # type: ignore[arg-type]
+
+    async def tokens(self, scope: str = "account.read offline") -> dict[str, object]:
+        """A fresh token response for secret-app."""
+        code = await self.code(scope=scope)
+        response = await self.token(
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+            auth=("secret-app", "s3cret"),
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, object] = response.json()
+        return body
+
+
+@pytest.fixture
+def flow(http: httpx.AsyncClient) -> Flow:
+    return Flow(http)
