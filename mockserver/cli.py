@@ -50,6 +50,13 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="approve every valid authorization request at once, without login or consent pages",
     )
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        default=None,
+        help="OAuth 2.1 / RFC 9700 behaviour instead of the real server's quirks: PKCE for "
+        "every client, S256 only, iss in every authorization response, WWW-Authenticate on 401",
+    )
     serve.add_argument("--issuer", metavar="URL", help="public base URL when behind a proxy")
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="uvicorn log level (default info)")
     return parser
@@ -60,7 +67,7 @@ def _serve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
     is_demo = args.config is None
     settings = demo_settings() if is_demo else load_config(args.config)
     changes: dict[str, object] = {}
-    for option in ("host", "port", "issuer", "auto_approve", "log_level"):
+    for option in ("host", "port", "issuer", "auto_approve", "strict", "log_level"):
         value = getattr(args, option)
         if value is not None:
             changes[option] = value

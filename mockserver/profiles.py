@@ -8,7 +8,7 @@ default lifetimes; see ../shared/FIDELITY.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 
@@ -26,6 +26,14 @@ class Paths:
     token: str
     login: str
     consent: str
+    revoke: str
+    introspect: str
+    userinfo: str
+    jwks: str
+    # RFC 8414 / OpenID discovery documents, served at each of these paths.
+    metadata: tuple[str, ...]
+    # The resource API that tokens unlock (Frame.io: GET https://api.frame.io/v2/me).
+    me: str
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,28 @@ class Profile:
     # Status of every redirect back to the client (success and error).
     redirect_status: int = 303
     token_response_headers: Mapping[str, str] = field(default_factory=dict)
+    # What the discovery document claims for PKCE (Hydra advertises plain, then refuses it).
+    advertised_pkce_methods: tuple[str, ...] = ("plain", "S256")
+    # PKCE for every client, not only public ones.
+    require_pkce: bool = False
+    # RFC 9207: `iss` in every authorization response.
+    send_iss: bool = False
+    # RFC 6749 5.2: WWW-Authenticate on invalid_client (Hydra sends none).
+    invalid_client_challenge: str | None = None
+    # Scope the resource API (/v2/me) requires.
+    me_scope: str = "account.read"
+
+    def strict(self) -> Profile:
+        """OAuth 2.1 / RFC 9700 behaviour on top of this profile, for grading clients."""
+        return replace(
+            self,
+            name=f"{self.name}+strict",
+            pkce_methods=frozenset(["S256"]),
+            advertised_pkce_methods=("S256",),
+            require_pkce=True,
+            send_iss=True,
+            invalid_client_challenge='Basic realm="frameio-oauth-mock"',
+        )
 
     def error(self, code: str) -> ErrorSpec:
         return self.errors.get(code) or ErrorSpec(400, "")
@@ -100,6 +130,15 @@ _FOSITE_ERRORS = MappingProxyType(
         "unsupported_grant_type": ErrorSpec(
             400, "The authorization grant type is not supported by the authorization server."
         ),
+        "invalid_token": ErrorSpec(
+            401,
+            "Token is inactive because it is malformed, expired or otherwise invalid. Token "
+            "validation failed.",
+        ),
+        "insufficient_scope": ErrorSpec(
+            403,
+            "The request requires higher privileges than provided by the access token.",
+        ),
         "invalid_state": ErrorSpec(
             400,
             "The state is missing or does not have enough characters and is therefore "
@@ -134,6 +173,12 @@ FRAMEIO_V2 = Profile(
         token="/oauth2/token",
         login="/oauth2/auth/login",
         consent="/oauth2/auth/consent",
+        revoke="/oauth2/revoke",
+        introspect="/oauth2/introspect",
+        userinfo="/userinfo",
+        jwks="/.well-known/jwks.json",
+        metadata=("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"),
+        me="/v2/me",
     ),
     access_token_ttl=3600,
     refresh_token_ttl=30 * 24 * 3600,

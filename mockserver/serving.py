@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 from collections.abc import Callable
 
@@ -25,7 +26,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind(address)
     except OSError as error:
         sock.close()
-        reason = "port already in use" if error.errno == 98 else (error.strerror or str(error))
+        in_use = error.errno == errno.EADDRINUSE
+        reason = "port already in use" if in_use else (error.strerror or str(error))
         raise BindError(f"cannot listen on {host}:{port}: {reason}") from None
     sock.set_inheritable(True)
     return sock

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from mockserver.profiles import PROFILES, Profile
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 _USER_NAMESPACE = uuid.UUID("5b0a1c52-6d3e-4c47-9a0e-3f3c5e0f7a11")
 
 
@@ -78,6 +79,9 @@ class ServerSettings:
     refresh_token_ttl: int | None = None
     code_ttl: int | None = None
     log_level: str = "info"
+    strict: bool = False
+    # PEM file with the RSA key that signs id_tokens; generated at start-up when unset.
+    signing_key_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,8 @@ class Settings:
 
     @property
     def profile(self) -> Profile:
-        return PROFILES[self.server.profile]
+        profile = PROFILES[self.server.profile]
+        return profile.strict() if self.server.strict else profile
 
     @property
     def access_token_ttl(self) -> int:
@@ -183,7 +188,7 @@ class _Reader:
     def finish(self) -> None:
         unknown = sorted(set(self.table) - self.used)
         if unknown:
-            raise ConfigError(f"{self.where}: unknown key '{unknown[0]}'")
+            raise ConfigError(f"{self.where}: unknown key {unknown[0]!r}")
 
 
 def _read_server(table: Any, where: str) -> ServerSettings:
@@ -194,6 +199,12 @@ def _read_server(table: Any, where: str) -> ServerSettings:
         known = ", ".join(sorted(PROFILES))
         raise ConfigError(f"{where}: unknown profile '{profile}' (known: {known})")
     port = reader._get("port", int, "a whole number")
+    if port is not None and not 0 <= port <= 65535:
+        raise ConfigError(f"{where}: 'port' must be between 0 and 65535, got {port}")
+    log_level = reader.text("log_level") or defaults.log_level
+    if log_level.lower() not in LOG_LEVELS:
+        known = ", ".join(LOG_LEVELS)
+        raise ConfigError(f"{where}: unknown log_level {log_level!r} (use one of {known})")
     server = ServerSettings(
         profile=profile,
         host=reader.text("host") or defaults.host,
@@ -203,7 +214,9 @@ def _read_server(table: Any, where: str) -> ServerSettings:
         access_token_ttl=reader.number("access_token_ttl"),
         refresh_token_ttl=reader.number("refresh_token_ttl"),
         code_ttl=reader.number("code_ttl"),
-        log_level=reader.text("log_level") or defaults.log_level,
+        log_level=log_level,
+        strict=bool(reader.flag("strict")),
+        signing_key_file=reader.text("signing_key_file"),
     )
     reader.finish()
     return server
@@ -305,7 +318,7 @@ def parse_config(document: dict[str, Any], source: str) -> Settings:
     """Build validated Settings from a parsed TOML document."""
     unknown = sorted(set(document) - {"server", "clients", "users"})
     if unknown:
-        raise ConfigError(f"{source}: unknown section '{unknown[0]}'")
+        raise ConfigError(f"{source}: unknown section {unknown[0]!r}")
     server = _read_server(document.get("server", {}), f"{source}: [server]")
     clients = tuple(
         _read_client(table, f"{source}: clients[{index}]")
@@ -333,7 +346,19 @@ def load_config(path: str | Path) -> Settings:
         raise ConfigError(f"{source}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: TOML syntax error: {error}") from None
-    return parse_config(document, source)
+    settings = parse_config(document, source)
+    key_file = settings.server.signing_key_file
+    if key_file:
+        # A relative key path is relative to the config file; check the key now, not mid-flow.
+        key_path = Path(path).parent / key_file
+        from mockserver.oauth.idtoken import SigningKeyError, load_signing_key
+
+        try:
+            load_signing_key(key_path)
+        except SigningKeyError as error:
+            raise ConfigError(f"{source}: [server]: {error}") from None
+        settings = settings.with_server(signing_key_file=str(key_path))
+    return settings
 
 
 def demo_settings() -> Settings:

@@ -29,16 +29,24 @@ class AuthorizationRequest:
     code_challenge_method: str | None
     nonce: str | None
     login_hint: str | None
+    issuer: str
 
 
 class AuthorizationError(Exception):
     """An authorization request refused; `redirect_uri` is None when it must not be redirected."""
 
-    def __init__(self, error: OAuthError, redirect_uri: str | None, state: str | None) -> None:
+    def __init__(
+        self,
+        error: OAuthError,
+        redirect_uri: str | None,
+        state: str | None,
+        issuer: str | None = None,
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.redirect_uri = redirect_uri
         self.state = state
+        self.issuer = issuer
 
 
 def split_scope(scope: str | None) -> tuple[str, ...]:
@@ -47,7 +55,7 @@ def split_scope(scope: str | None) -> tuple[str, ...]:
 
 
 def validate_authorization_request(
-    ctx: Context, items: Iterable[tuple[str, str]]
+    ctx: Context, items: Iterable[tuple[str, str]], issuer: str
 ) -> AuthorizationRequest:
     try:
         params = single_values(items, AUTHORIZE_PARAMETERS)
@@ -77,7 +85,7 @@ def validate_authorization_request(
     state = params.get("state", "")
 
     def refuse(error: str, hint: str = "") -> AuthorizationError:
-        return AuthorizationError(OAuthError(error, hint), redirect_uri, state or None)
+        return AuthorizationError(OAuthError(error, hint), redirect_uri, state or None, issuer)
 
     scopes = split_scope(params.get("scope"))
     for scope in scopes:
@@ -101,9 +109,10 @@ def validate_authorization_request(
         )
     challenge = params.get("code_challenge")
     method = params.get("code_challenge_method")
-    pkce_error = check_challenge(challenge, method, profile.pkce_methods, client.is_public)
+    pkce_required = client.is_public or profile.require_pkce
+    pkce_error = check_challenge(challenge, method, profile.pkce_methods, pkce_required)
     if pkce_error is not None:
-        raise AuthorizationError(pkce_error, redirect_uri, state)
+        raise AuthorizationError(pkce_error, redirect_uri, state, issuer)
     return AuthorizationRequest(
         client=client,
         redirect_uri=redirect_uri,
@@ -114,6 +123,7 @@ def validate_authorization_request(
         code_challenge_method=(method or "plain") if challenge else None,
         nonce=params.get("nonce"),
         login_hint=params.get("login_hint"),
+        issuer=issuer,
     )
 
 
@@ -134,10 +144,17 @@ def issue_code(ctx: Context, request: AuthorizationRequest, subject: str, auth_t
     code = ctx.tokens.mint(ctx.profile.code_prefix)
     ctx.store.add_code(code, AuthorizationCode(grant, expires_at=now + ctx.settings.code_ttl))
     ctx.store.purge_expired(now)
-    return with_query(
-        request.redirect_uri,
-        {"code": code, "scope": " ".join(request.scopes), "state": request.state},
-    )
+    params = {"code": code, "scope": " ".join(request.scopes), "state": request.state}
+    return authorization_response(ctx, request.redirect_uri, params, request.issuer)
+
+
+def authorization_response(
+    ctx: Context, redirect_uri: str, params: dict[str, str], issuer: str | None
+) -> str:
+    """The redirect back to the client; RFC 9207 `iss` added when the profile sends it."""
+    if ctx.profile.send_iss and issuer:
+        params["iss"] = issuer
+    return with_query(redirect_uri, params)
 
 
 def error_redirect(error: AuthorizationError, ctx: Context) -> str:
@@ -146,4 +163,4 @@ def error_redirect(error: AuthorizationError, ctx: Context) -> str:
     params = error.error.as_json(ctx.profile)
     if error.state:
         params["state"] = error.state
-    return with_query(error.redirect_uri, params)
+    return authorization_response(ctx, error.redirect_uri, params, error.issuer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockserver.clock import Clock
+from mockserver.oauth.idtoken import IdTokenSigner
 from mockserver.oauth.tokens import TokenFactory
 from mockserver.profiles import Profile
 from mockserver.registry import Registry
@@ -19,6 +20,7 @@ class Context:
     store: MemoryStore
     clock: Clock
     tokens: TokenFactory
+    signer: IdTokenSigner
 
     @property
     def profile(self) -> Profile:
@@ -32,4 +34,5 @@ class Context:
             store=MemoryStore(),
             clock=clock or Clock(),
             tokens=TokenFactory(),
+            signer=IdTokenSigner(settings.server.signing_key_file),
         )

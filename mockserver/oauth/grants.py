@@ -13,7 +13,8 @@ from typing import Any
 from mockserver.oauth.client_auth import authenticate_client
 from mockserver.oauth.context import Context
 from mockserver.oauth.errors import OAuthError, invalid_grant, invalid_request
-from mockserver.oauth.params import TOKEN_PARAMETERS, single_values
+from mockserver.oauth.idtoken import at_hash
+from mockserver.oauth.params import TOKEN_PARAMETERS, post_parameters
 from mockserver.oauth.pkce import check_verifier
 from mockserver.settings import ClientConfig
 from mockserver.store import Grant, IssuedToken, TokenState
@@ -26,17 +27,10 @@ def handle_token_request(
     http_method: str,
     body: Sequence[tuple[str, str]] | None,
     authorization: str | None,
+    issuer: str,
 ) -> TokenResponse:
     """Answer a token request; `body` is None when the form could not be parsed."""
-    if http_method != "POST":
-        raise invalid_request(f"HTTP method is '{http_method}', expected 'POST'.")
-    if body is None:
-        raise invalid_request(
-            "Unable to parse HTTP body, make sure to send a properly formatted form request body."
-        )
-    if not body:
-        raise invalid_request("The POST body can not be empty.")
-    params = single_values(body, TOKEN_PARAMETERS)
+    params = post_parameters(http_method, body, TOKEN_PARAMETERS)
     grant_type = params.get("grant_type")
     if not grant_type:
         raise invalid_request("Request parameter 'grant_type' is missing")
@@ -51,14 +45,13 @@ def handle_token_request(
         )
     now = ctx.clock.now()
     with ctx.store.transaction():
-        response = handler(ctx, client, params, now)
+        grant = handler(ctx, client, params, now)
+        response = _issue_tokens(ctx, client, grant, now, issuer)
     ctx.store.purge_expired(now)
     return response
 
 
-def _redeem_code(
-    ctx: Context, client: ClientConfig, params: dict[str, str], now: float
-) -> TokenResponse:
+def _redeem_code(ctx: Context, client: ClientConfig, params: dict[str, str], now: float) -> Grant:
     code = params.get("code", "")
     record = ctx.store.codes.get(code)
     if record is not None and record.redeemed:
@@ -81,12 +74,10 @@ def _redeem_code(
         )
     check_verifier(grant.code_challenge, grant.code_challenge_method, params.get("code_verifier"))
     record.redeemed = True
-    return _issue_tokens(ctx, client, grant, now)
+    return grant
 
 
-def _refresh(
-    ctx: Context, client: ClientConfig, params: dict[str, str], now: float
-) -> TokenResponse:
+def _refresh(ctx: Context, client: ClientConfig, params: dict[str, str], now: float) -> Grant:
     token = ctx.store.find_token(params.get("refresh_token", ""))
     if token is None or token.kind != "refresh_token" or token.state is TokenState.REVOKED:
         raise invalid_grant("The refresh token is malformed or not valid.")
@@ -103,7 +94,7 @@ def _refresh(
         raise invalid_grant("The refresh token expired.")
     token.state = TokenState.ROTATED
     _retire_access_tokens(ctx, token.grant)
-    return _issue_tokens(ctx, client, token.grant, now)
+    return token.grant
 
 
 def _retire_access_tokens(ctx: Context, grant: Grant) -> None:
@@ -113,7 +104,9 @@ def _retire_access_tokens(ctx: Context, grant: Grant) -> None:
             issued.state = TokenState.REVOKED
 
 
-def _issue_tokens(ctx: Context, client: ClientConfig, grant: Grant, now: float) -> TokenResponse:
+def _issue_tokens(
+    ctx: Context, client: ClientConfig, grant: Grant, now: float, issuer: str
+) -> TokenResponse:
     """Mint an access token (and a refresh token when offline was granted) for `grant`."""
     settings = ctx.settings
     access = IssuedToken(
@@ -140,12 +133,31 @@ def _issue_tokens(ctx: Context, client: ClientConfig, grant: Grant, now: float) 
         )
         ctx.store.add_token(refresh)
         response["refresh_token"] = refresh.value
+    if "openid" in grant.scopes:
+        response["id_token"] = _id_token(ctx, grant, access.value, now, issuer)
     response["scope"] = " ".join(grant.scopes)
     response["token_type"] = "bearer"
     return response
 
 
-_Handler = Callable[[Context, ClientConfig, dict[str, str], float], TokenResponse]
+def _id_token(ctx: Context, grant: Grant, access_token: str, now: float, issuer: str) -> str:
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "sub": grant.subject,
+        "aud": [grant.client_id],
+        "exp": int(now) + ctx.settings.access_token_ttl,
+        "iat": int(now),
+        "auth_time": int(grant.auth_time),
+        "at_hash": at_hash(access_token),
+        "jti": ctx.tokens.opaque_id(),
+    }
+    if grant.nonce:
+        claims["nonce"] = grant.nonce
+    return ctx.signer.sign(claims)
+
+
+# A grant handler validates the request, consumes what it must, and names the grant to issue for.
+_Handler = Callable[[Context, ClientConfig, dict[str, str], float], Grant]
 _HANDLERS: dict[str, _Handler] = {
     "authorization_code": _redeem_code,
     "refresh_token": _refresh,

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import hmac
 
-from mockserver.oauth.authorize import AuthorizationError, AuthorizationRequest, issue_code
+from mockserver.oauth.authorize import (
+    AuthorizationError,
+    AuthorizationRequest,
+    authorization_response,
+    issue_code,
+)
 from mockserver.oauth.context import Context
 from mockserver.oauth.errors import OAuthError
-from mockserver.oauth.redirects import with_query
 from mockserver.settings import UserConfig
 from mockserver.store import PendingAuthorization, Session
 
@@ -73,7 +77,7 @@ def finish_consent(ctx: Context, pending: PendingAuthorization, allow: bool) -> 
         error = OAuthError("access_denied", "The resource owner denied the request.")
         params = error.as_json(ctx.profile)
         params["state"] = request.state
-        return with_query(request.redirect_uri, params)
+        return authorization_response(ctx, request.redirect_uri, params, request.issuer)
     assert pending.subject is not None and pending.auth_time is not None
     return issue_code(ctx, request, pending.subject, pending.auth_time)
 
@@ -84,5 +88,5 @@ def auto_approve(ctx: Context, request: AuthorizationRequest) -> str:
     user = ctx.registry.user_by_email(hint) if hint else ctx.registry.first_user()
     if user is None:
         error = OAuthError("access_denied", "No registered user matches the login_hint.")
-        raise AuthorizationError(error, request.redirect_uri, request.state)
+        raise AuthorizationError(error, request.redirect_uri, request.state, request.issuer)
     return issue_code(ctx, request, user.id, ctx.clock.now())

@@ -7,6 +7,25 @@ from collections.abc import Iterable, Mapping
 from mockserver.oauth.errors import invalid_request
 
 
+def post_parameters(
+    http_method: str, body: Iterable[tuple[str, str]] | None, guarded: frozenset[str]
+) -> dict[str, str]:
+    """fosite's preamble for the POST endpoints (token, revoke, introspect), in its order.
+
+    `body` is the form body's pairs, or None when the body could not be parsed.
+    """
+    if http_method != "POST":
+        raise invalid_request(f"HTTP method is '{http_method}', expected 'POST'.")
+    if body is None:
+        raise invalid_request(
+            "Unable to parse HTTP body, make sure to send a properly formatted form request body."
+        )
+    pairs = list(body)
+    if not pairs:
+        raise invalid_request("The POST body can not be empty.")
+    return single_values(pairs, guarded)
+
+
 def single_values(items: Iterable[tuple[str, str]], guarded: frozenset[str]) -> dict[str, str]:
     """Collapse a request's (name, value) pairs into a dict.
 
@@ -57,4 +76,8 @@ TOKEN_PARAMETERS = frozenset(
         "refresh_token",
         "scope",
     ]
+)
+
+REVOCATION_PARAMETERS = frozenset(
+    ["token", "token_type_hint", "client_id", "client_secret", "scope"]
 )

@@ -19,6 +19,9 @@ def _is_loopback_ip(host: str | None) -> bool:
 
 def _matches_as_loopback(requested: str, registered: str) -> bool:
     """http on a loopback IP literal: any port, all else (host, path, query) as registered."""
+    # urlsplit silently drops leading C0/space and any tab/CR/LF, which Go's url.Parse refuses.
+    if any(ch <= " " or ch == "\x7f" for ch in requested):
+        return False
     try:
         want, got = urlsplit(registered), urlsplit(requested)
         got_host, want_host = got.hostname, want.hostname

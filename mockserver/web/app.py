@@ -10,6 +10,7 @@ from starlette.routing import Route
 from mockserver.oauth.context import Context
 from mockserver.settings import Settings
 from mockserver.web.authorize import AuthorizationPages
+from mockserver.web.resources import ResourceEndpoints
 from mockserver.web.token import TokenEndpoint
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -26,12 +27,19 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     paths = context.profile.paths
     pages = AuthorizationPages(context)
     token = TokenEndpoint(context)
+    resources = ResourceEndpoints(context)
     routes = [
         Route(paths.authorize, pages.authorize, methods=["GET", "POST"]),
         Route(paths.login, pages.login, methods=["POST"]),
         Route(paths.consent, pages.consent, methods=["GET", "POST"]),
         # Every method reaches the handler so a GET gets Hydra's JSON error, not a bare 405.
         Route(paths.token, token.handle, methods=ALL_METHODS),
+        Route(paths.revoke, resources.revoke, methods=ALL_METHODS),
+        Route(paths.introspect, resources.introspect, methods=ALL_METHODS),
+        *(Route(path, resources.metadata, methods=["GET", "HEAD"]) for path in paths.metadata),
+        Route(paths.jwks, resources.jwks, methods=["GET", "HEAD"]),
+        Route(paths.userinfo, resources.userinfo, methods=["GET", "POST"]),
+        Route(paths.me, resources.me, methods=["GET", "HEAD"]),
         Route("/health", health, methods=["GET", "HEAD"]),
     ]
     app = Starlette(routes=routes)

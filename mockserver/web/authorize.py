@@ -28,7 +28,7 @@ from mockserver.oauth.interaction import (
     log_in,
 )
 from mockserver.store import PendingAuthorization, Session
-from mockserver.web.forms import read_form
+from mockserver.web.forms import issuer_of, read_form
 from mockserver.web.responses import error_page, page, redirect
 
 SESSION_COOKIE = "frameio_mock_session"
@@ -51,7 +51,9 @@ class AuthorizationPages:
         if request.method == "POST":  # RFC 6749 3.1: the endpoint MAY accept POST
             items += await read_form(request) or []
         try:
-            auth_request = validate_authorization_request(self.ctx, items)
+            auth_request = validate_authorization_request(
+                self.ctx, items, issuer_of(self.ctx, request)
+            )
             if self.ctx.settings.server.auto_approve:
                 return redirect(auto_approve(self.ctx, auth_request), self._redirect_status)
         except AuthorizationError as error:

@@ -40,7 +40,10 @@ def token_json(profile: Profile, data: dict[str, Any], status: int = 200) -> Res
 
 
 def token_error(profile: Profile, error: OAuthError) -> Response:
-    return token_json(profile, error.as_json(profile), error.status(profile))
+    response = token_json(profile, error.as_json(profile), error.status(profile))
+    if error.error == "invalid_client" and profile.invalid_client_challenge:
+        response.headers["WWW-Authenticate"] = profile.invalid_client_challenge
+    return response
 
 
 def redirect(location: str, status: int = 303) -> Response:

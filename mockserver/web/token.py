@@ -8,7 +8,7 @@ from starlette.responses import Response
 from mockserver.oauth.context import Context
 from mockserver.oauth.errors import OAuthError
 from mockserver.oauth.grants import handle_token_request
-from mockserver.web.forms import read_form
+from mockserver.web.forms import issuer_of, read_form
 from mockserver.web.responses import token_error, token_json
 
 
@@ -21,7 +21,11 @@ class TokenEndpoint:
         body = await read_form(request) if request.method == "POST" else []
         try:
             answer = handle_token_request(
-                self.ctx, request.method, body, request.headers.get("authorization")
+                self.ctx,
+                request.method,
+                body,
+                request.headers.get("authorization"),
+                issuer_of(self.ctx, request),
             )
         except OAuthError as error:
             return token_error(self.ctx.profile, error)
