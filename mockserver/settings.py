@@ -82,6 +82,12 @@ class ServerSettings:
     strict: bool = False
     # PEM file with the RSA key that signs id_tokens; generated at start-up when unset.
     signing_key_file: str | None = None
+    # Bearer token for the /_mock/ control API; needed to enable it off loopback.
+    admin_token: str | None = None
+
+    @property
+    def control_api_enabled(self) -> bool:
+        return self.admin_token is not None or is_loopback_host(self.host)
 
 
 @dataclass(frozen=True)
@@ -217,12 +223,13 @@ def _read_server(table: Any, where: str) -> ServerSettings:
         log_level=log_level,
         strict=bool(reader.flag("strict")),
         signing_key_file=reader.text("signing_key_file"),
+        admin_token=reader.text("admin_token"),
     )
     reader.finish()
     return server
 
 
-def _read_client(table: Any, where: str) -> ClientConfig:
+def read_client(table: Any, where: str) -> ClientConfig:
     reader = _Reader(table, where)
     client_id = reader.text("client_id", required=True)
     assert client_id is not None
@@ -241,7 +248,7 @@ def _read_client(table: Any, where: str) -> ClientConfig:
     return client
 
 
-def _read_user(table: Any, where: str) -> UserConfig:
+def read_user(table: Any, where: str) -> UserConfig:
     reader = _Reader(table, where)
     email = reader.text("email", required=True)
     password = reader.text("password", required=True)
@@ -321,11 +328,11 @@ def parse_config(document: dict[str, Any], source: str) -> Settings:
         raise ConfigError(f"{source}: unknown section {unknown[0]!r}")
     server = _read_server(document.get("server", {}), f"{source}: [server]")
     clients = tuple(
-        _read_client(table, f"{source}: clients[{index}]")
+        read_client(table, f"{source}: clients[{index}]")
         for index, table in enumerate(_read_list(document, "clients", source))
     )
     users = tuple(
-        _read_user(table, f"{source}: users[{index}]")
+        read_user(table, f"{source}: users[{index}]")
         for index, table in enumerate(_read_list(document, "users", source))
     )
     return validate(Settings(server=server, clients=clients, users=users), source)

@@ -129,7 +129,8 @@ class MemoryStore:
             grant.revoked = True
             for value in grant.tokens:
                 token = self.tokens.get(value)
-                if token is not None:
+                # A rotated refresh token stays "rotated": presenting it again is still reuse.
+                if token is not None and token.state is TokenState.ACTIVE:
                     token.state = TokenState.REVOKED
 
     # Pending authorizations and sessions -----------------------------------------------

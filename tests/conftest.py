@@ -1,4 +1,4 @@
-"""Shared fixtures: settings with one client of each kind, the app, and an in-process httpx client."""
+"""Shared fixtures: settings with one client of each kind, the app, an in-process httpx client."""
 
 from __future__ import annotations
 

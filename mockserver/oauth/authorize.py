@@ -41,12 +41,14 @@ class AuthorizationError(Exception):
         redirect_uri: str | None,
         state: str | None,
         issuer: str | None = None,
+        client_id: str | None = None,
     ) -> None:
         super().__init__(str(error))
         self.error = error
         self.redirect_uri = redirect_uri
         self.state = state
         self.issuer = issuer
+        self.client_id = client_id
 
 
 def split_scope(scope: str | None) -> tuple[str, ...]:
@@ -62,7 +64,8 @@ def validate_authorization_request(
     except OAuthError as error:
         raise AuthorizationError(error, None, None) from None
     profile = ctx.profile
-    client = ctx.registry.clients.get(params.get("client_id", ""))
+    client_id = params.get("client_id", "")
+    client = ctx.registry.clients.get(client_id)
     if client is None:
         raise AuthorizationError(
             OAuthError("invalid_client", "The requested OAuth 2.0 Client does not exist."),
@@ -85,7 +88,8 @@ def validate_authorization_request(
     state = params.get("state", "")
 
     def refuse(error: str, hint: str = "") -> AuthorizationError:
-        return AuthorizationError(OAuthError(error, hint), redirect_uri, state or None, issuer)
+        error_value = OAuthError(error, hint)
+        return AuthorizationError(error_value, redirect_uri, state or None, issuer, client_id)
 
     scopes = split_scope(params.get("scope"))
     for scope in scopes:
@@ -112,7 +116,7 @@ def validate_authorization_request(
     pkce_required = client.is_public or profile.require_pkce
     pkce_error = check_challenge(challenge, method, profile.pkce_methods, pkce_required)
     if pkce_error is not None:
-        raise AuthorizationError(pkce_error, redirect_uri, state, issuer)
+        raise AuthorizationError(pkce_error, redirect_uri, state, issuer, client_id)
     return AuthorizationRequest(
         client=client,
         redirect_uri=redirect_uri,
@@ -145,15 +149,25 @@ def issue_code(ctx: Context, request: AuthorizationRequest, subject: str, auth_t
     ctx.store.add_code(code, AuthorizationCode(grant, expires_at=now + ctx.settings.code_ttl))
     ctx.store.purge_expired(now)
     params = {"code": code, "scope": " ".join(request.scopes), "state": request.state}
-    return authorization_response(ctx, request.redirect_uri, params, request.issuer)
+    return authorization_response(
+        ctx, request.redirect_uri, params, request.issuer, request.client.client_id
+    )
 
 
 def authorization_response(
-    ctx: Context, redirect_uri: str, params: dict[str, str], issuer: str | None
+    ctx: Context, redirect_uri: str, params: dict[str, str], issuer: str | None, client_id: str
 ) -> str:
-    """The redirect back to the client; RFC 9207 `iss` added when the profile sends it."""
+    """The redirect back to the client; RFC 9207 `iss` added when the profile sends it.
+
+    Every authorization response passes here, so scripted faults that tamper with them
+    (error redirect, wrong or missing state or iss) apply in one place.
+    """
     if ctx.profile.send_iss and issuer:
         params["iss"] = issuer
+    if ctx.faults:
+        fault = ctx.faults.firing("authorize", client_id, None, tampering=True)
+        if fault is not None:
+            params = fault.tamper(params, lambda error: ctx.profile.error(error).description)
     return with_query(redirect_uri, params)
 
 
@@ -163,4 +177,6 @@ def error_redirect(error: AuthorizationError, ctx: Context) -> str:
     params = error.error.as_json(ctx.profile)
     if error.state:
         params["state"] = error.state
-    return authorization_response(ctx, error.redirect_uri, params, error.issuer)
+    return authorization_response(
+        ctx, error.redirect_uri, params, error.issuer, error.client_id or ""
+    )

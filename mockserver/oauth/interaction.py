@@ -77,7 +77,9 @@ def finish_consent(ctx: Context, pending: PendingAuthorization, allow: bool) -> 
         error = OAuthError("access_denied", "The resource owner denied the request.")
         params = error.as_json(ctx.profile)
         params["state"] = request.state
-        return authorization_response(ctx, request.redirect_uri, params, request.issuer)
+        return authorization_response(
+            ctx, request.redirect_uri, params, request.issuer, request.client.client_id
+        )
     assert pending.subject is not None and pending.auth_time is not None
     return issue_code(ctx, request, pending.subject, pending.auth_time)
 
@@ -88,5 +90,7 @@ def auto_approve(ctx: Context, request: AuthorizationRequest) -> str:
     user = ctx.registry.user_by_email(hint) if hint else ctx.registry.first_user()
     if user is None:
         error = OAuthError("access_denied", "No registered user matches the login_hint.")
-        raise AuthorizationError(error, request.redirect_uri, request.state, request.issuer)
+        raise AuthorizationError(
+            error, request.redirect_uri, request.state, request.issuer, request.client.client_id
+        )
     return issue_code(ctx, request, user.id, ctx.clock.now())

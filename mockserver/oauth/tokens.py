@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import random
 import secrets
 from collections.abc import Callable
 
@@ -22,6 +23,13 @@ class TokenFactory:
     def __init__(self, random_bytes: Callable[[int], bytes] = secrets.token_bytes) -> None:
         self._random_bytes = random_bytes
         self._key = random_bytes(32)
+
+    @classmethod
+    def seeded(cls, seed: int | None) -> TokenFactory:
+        """Random tokens, or with a seed the same sequence every run (for golden files)."""
+        if seed is None:
+            return cls()
+        return cls(random.Random(seed).randbytes)
 
     def mint(self, prefix: str) -> str:
         body = self._random_bytes(32)

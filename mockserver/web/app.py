@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -10,6 +11,8 @@ from starlette.routing import Route
 from mockserver.oauth.context import Context
 from mockserver.settings import Settings
 from mockserver.web.authorize import AuthorizationPages
+from mockserver.web.control import ControlAPI
+from mockserver.web.harness import HarnessMiddleware
 from mockserver.web.resources import ResourceEndpoints
 from mockserver.web.token import TokenEndpoint
 
@@ -24,6 +27,8 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     """Build the ASGI app from settings (or from a ready context that tests keep hold of)."""
     if context is None:
         context = Context.from_settings(settings or Settings())
+    server = context.settings.server
+    control = ControlAPI(context, server.control_api_enabled, server.admin_token)
     paths = context.profile.paths
     pages = AuthorizationPages(context)
     token = TokenEndpoint(context)
@@ -41,7 +46,8 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         Route(paths.userinfo, resources.userinfo, methods=["GET", "POST"]),
         Route(paths.me, resources.me, methods=["GET", "HEAD"]),
         Route("/health", health, methods=["GET", "HEAD"]),
+        *control.routes(),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[Middleware(HarnessMiddleware, ctx=context)])
     app.state.context = context
     return app

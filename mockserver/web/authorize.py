@@ -83,7 +83,6 @@ class AuthorizationPages:
         if user is None:
             return self._login_page(
                 pending,
-                status=401,
                 email=form.get("email", ""),
                 message="The email address or password is incorrect.",
             )

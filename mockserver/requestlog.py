@@ -1,0 +1,174 @@
+"""The request log: what clients sent, with every secret reduced to a short fingerprint.
+
+Fingerprints are stable (`fingerprint(value)` gives the same text for the same value), so a test
+can still check that a client sent the refresh token it was given, without the log holding it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+# Parameter names whose values are secrets or bearer credentials.
+SECRET_PARAMETERS = frozenset(
+    [
+        "client_secret",
+        "password",
+        "code",
+        "code_verifier",
+        "refresh_token",
+        "access_token",
+        "id_token",
+        "token",
+        "csrf_token",
+        "client_assertion",
+    ]
+)
+SECRET_HEADERS = frozenset(["authorization", "cookie", "proxy-authorization"])
+DEFAULT_CAPACITY = 10_000
+
+
+def fingerprint(value: str) -> str:
+    """A short, stable stand-in for a secret: equal secrets give equal fingerprints."""
+    return "redacted:" + hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+
+
+def redact_header(name: str, value: str) -> str:
+    if name not in SECRET_HEADERS:
+        return value
+    scheme, _, credentials = value.partition(" ")
+    if credentials and name != "cookie":
+        return f"{scheme} {fingerprint(credentials)}"
+    return fingerprint(value)
+
+
+Params = dict[str, str | list[str]]
+
+
+def redacted_params(pairs: list[tuple[str, str]]) -> Params:
+    """Pairs as a dict (a repeated name keeps all its values, as a list), secrets fingerprinted."""
+    result: Params = {}
+    for name, value in pairs:
+        shown = fingerprint(value) if name in SECRET_PARAMETERS and value else value
+        existing = result.get(name)
+        if existing is None:
+            result[name] = shown
+        elif isinstance(existing, list):
+            existing.append(shown)
+        else:
+            result[name] = [existing, shown]
+    return result
+
+
+def redact_url(url: str) -> str:
+    """A URL (e.g. a Location header) with secret query parameters fingerprinted."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(name in SECRET_PARAMETERS for name, _ in pairs):
+        return url
+    query = "&".join(
+        f"{name}={fingerprint(value) if name in SECRET_PARAMETERS else value}"
+        for name, value in pairs
+    )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+@dataclass
+class LoggedRequest:
+    """One request and its answer, as a test would want to inspect it."""
+
+    id: int
+    time: float  # the mock's clock, seconds since the epoch
+    method: str
+    path: str
+    endpoint: str  # authorize, token, revoke, introspect, userinfo, api, metadata, jwks, other
+    query: Params
+    headers: dict[str, str]
+    form: Params
+    status: int = 0
+    duration_ms: float = 0.0
+    client_id: str | None = None
+    grant_type: str | None = None
+    location: str | None = None  # the redirect target, for authorization responses
+    fault: int | None = None  # id of the fault rule that changed the answer
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RequestLog:
+    """A bounded, thread-safe list of LoggedRequest, newest last."""
+
+    capacity: int = DEFAULT_CAPACITY
+    _entries: deque[LoggedRequest] = field(default_factory=deque)
+    _next_id: int = 1
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def append(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            entry.id = self._next_id
+            self._next_id += 1
+            self._entries.append(entry)
+            if len(self._entries) > self.capacity:
+                self._entries.popleft()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def all(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self._entries)
+
+    def __iter__(self) -> Iterator[LoggedRequest]:
+        return iter(self.all())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def filter(
+        self,
+        endpoint: str | None = None,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        client_id: str | None = None,
+        grant_type: str | None = None,
+        status: int | None = None,
+    ) -> list[LoggedRequest]:
+        """The entries matching every criterion given, oldest first."""
+        wanted = {
+            "endpoint": endpoint,
+            "method": method.upper() if method else None,
+            "path": path,
+            "client_id": client_id,
+            "grant_type": grant_type,
+            "status": status,
+        }
+        criteria = {key: value for key, value in wanted.items() if value is not None}
+        return [
+            entry
+            for entry in self.all()
+            if all(getattr(entry, key) == value for key, value in criteria.items())
+        ]
+
+    def count(self, endpoint: str | None = None, **criteria: Any) -> int:
+        return len(self.filter(endpoint, **criteria))
+
+    def last(self, endpoint: str | None = None, **criteria: Any) -> LoggedRequest | None:
+        entries = self.filter(endpoint, **criteria)
+        return entries[-1] if entries else None
+
+    def to_json(self, **criteria: Any) -> str:
+        """The (filtered) log as a JSON array, for golden files and CI artifacts."""
+        entries = self.filter(**criteria) if criteria else self.all()
+        return json.dumps([entry.as_dict() for entry in entries], indent=2)

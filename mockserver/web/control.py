@@ -1,0 +1,207 @@
+"""The HTTP control API under /_mock/: the MockServer operations for tests not written in Python.
+
+On by default when the server listens on loopback; elsewhere only with an admin token, which
+is then required as a Bearer token on every control request.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mockserver.faults import FaultError
+from mockserver.oauth.context import Context
+from mockserver.oauth.grants import issue_without_authorization
+from mockserver.settings import ConfigError, read_client, read_user
+from mockserver.web.forms import issuer_of
+
+PREFIX = "/_mock"
+_LOG_FILTERS = ("endpoint", "method", "path", "client_id", "grant_type")
+
+
+class ControlError(Exception):
+    """A bad control request; the message names the bad field."""
+
+
+def _problem(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": message}, status)
+
+
+def _client_json(client: Any) -> dict[str, Any]:
+    return {
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+        "redirect_uris": list(client.redirect_uris),
+        "scopes": list(client.scopes),
+        "name": client.name,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+        "grant_types": list(client.grant_types),
+    }
+
+
+def _user_json(user: Any) -> dict[str, Any]:
+    return {"email": user.email, "name": user.name, "id": user.id, "account_id": user.account_id}
+
+
+class ControlAPI:
+    def __init__(self, ctx: Context, enabled: bool, admin_token: str | None) -> None:
+        self.ctx = ctx
+        self.enabled = enabled
+        self.admin_token = admin_token
+
+    def routes(self) -> list[Route]:
+        table = [
+            ("/clients", self.clients, ["GET", "POST"]),
+            ("/users", self.users, ["GET", "POST"]),
+            ("/faults", self.faults, ["GET", "POST", "DELETE"]),
+            ("/faults/{fault_id:int}", self.fault, ["GET", "DELETE"]),
+            ("/requests", self.requests, ["GET", "DELETE"]),
+            ("/clock", self.clock, ["GET", "POST"]),
+            ("/reset", self.reset, ["POST"]),
+            ("/tokens", self.tokens, ["POST"]),
+        ]
+        return [
+            Route(PREFIX + path, self._guarded(handler), methods=m) for path, handler, m in table
+        ]
+
+    def _guarded(self, handler: Any) -> Any:
+        async def endpoint(request: Request) -> Response:
+            if not self.enabled:
+                return _problem(
+                    "the control API is off: the server listens on a non-loopback address "
+                    "without --admin-token",
+                    404,
+                )
+            if self.admin_token is not None:
+                presented = request.headers.get("authorization", "")
+                expected = f"Bearer {self.admin_token}"
+                if not hmac.compare_digest(presented.encode(), expected.encode()):
+                    return _problem("admin token missing or wrong (Authorization: Bearer ...)", 401)
+            try:
+                result: Response = await handler(request)
+            except (ControlError, ConfigError, FaultError, ValueError) as error:
+                return _problem(str(error))
+            return result
+
+        return endpoint
+
+    @staticmethod
+    async def _json_object(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if not raw:
+            return {}
+        try:
+            data = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ControlError(f"body: not valid JSON ({error})") from None
+        if not isinstance(data, dict):
+            raise ControlError("body: must be a JSON object")
+        return data
+
+    async def clients(self, request: Request) -> Response:
+        registry = self.ctx.registry
+        if request.method == "POST":
+            client = read_client(await self._json_object(request), "client")
+            registry.add_client(client)
+            return JSONResponse(_client_json(client), 201)
+        return JSONResponse([_client_json(client) for client in registry.clients.values()])
+
+    async def users(self, request: Request) -> Response:
+        registry = self.ctx.registry
+        if request.method == "POST":
+            user = read_user(await self._json_object(request), "user")
+            registry.add_user(user)
+            return JSONResponse(_user_json(user), 201)
+        return JSONResponse([_user_json(user) for user in registry.users.values()])
+
+    async def faults(self, request: Request) -> Response:
+        faults = self.ctx.faults
+        if request.method == "POST":
+            fault = faults.add_from_mapping(await self._json_object(request))
+            return JSONResponse(fault.as_dict(), 201)
+        if request.method == "DELETE":
+            faults.clear()
+            return Response(status_code=204)
+        return JSONResponse([fault.as_dict() for fault in faults])
+
+    async def fault(self, request: Request) -> Response:
+        fault_id = request.path_params["fault_id"]
+        found = next((fault for fault in self.ctx.faults if fault.id == fault_id), None)
+        if found is None:
+            return _problem(f"fault_id: no fault {fault_id}", 404)
+        if request.method == "DELETE":
+            self.ctx.faults.remove(fault_id)
+            return Response(status_code=204)
+        return JSONResponse(found.as_dict())
+
+    async def requests(self, request: Request) -> Response:
+        log = self.ctx.log
+        if request.method == "DELETE":
+            log.clear()
+            return Response(status_code=204)
+        criteria: dict[str, Any] = {}
+        for name, value in request.query_params.items():
+            if name == "status":
+                if not value.isdigit():
+                    raise ControlError("status: must be a number")
+                criteria["status"] = int(value)
+            elif name in _LOG_FILTERS:
+                criteria[name] = value
+            else:
+                raise ControlError(
+                    f"{name}: unknown filter (use {', '.join(_LOG_FILTERS)}, status)"
+                )
+        entries = log.filter(**criteria)
+        return JSONResponse(
+            {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
+        )
+
+    async def clock(self, request: Request) -> Response:
+        clock = self.ctx.clock
+        if request.method == "POST":
+            data = await self._json_object(request)
+            unknown = sorted(set(data) - {"freeze", "advance", "set"})
+            if unknown:
+                raise ControlError(f"{unknown[0]}: unknown field (use freeze, advance, set)")
+            freeze, advance, at = data.get("freeze"), data.get("advance"), data.get("set")
+            if freeze is not None and not isinstance(freeze, bool):
+                raise ControlError("freeze: must be true or false")
+            for name, value in (("advance", advance), ("set", at)):
+                if value is not None and (
+                    isinstance(value, bool) or not isinstance(value, int | float)
+                ):
+                    raise ControlError(f"{name}: must be a number of seconds")
+            if at is not None:
+                clock.freeze(at=float(at))
+            elif freeze is True:
+                clock.freeze()
+            if freeze is False:
+                clock.unfreeze()
+            if advance is not None:
+                clock.advance(float(advance))
+        return JSONResponse({"now": clock.now(), "frozen": clock.frozen})
+
+    async def reset(self, request: Request) -> Response:
+        self.ctx.reset()
+        return Response(status_code=204)
+
+    async def tokens(self, request: Request) -> Response:
+        data = await self._json_object(request)
+        unknown = sorted(set(data) - {"user", "client_id", "scopes"})
+        if unknown:
+            raise ControlError(f"{unknown[0]}: unknown field (use user, client_id, scopes)")
+        user, client_id, scopes = data.get("user"), data.get("client_id"), data.get("scopes", [])
+        if not isinstance(user, str) or not user:
+            raise ControlError("user: required, the user's email")
+        if not isinstance(client_id, str) or not client_id:
+            raise ControlError("client_id: required")
+        if not isinstance(scopes, list) or not all(isinstance(item, str) for item in scopes):
+            raise ControlError("scopes: must be a list of strings")
+        issuer = issuer_of(self.ctx, request)
+        answer = issue_without_authorization(self.ctx, client_id, user, tuple(scopes), issuer)
+        return JSONResponse(answer, 201)

@@ -1,0 +1,236 @@
+"""ASGI middleware for testing: records every request in the log and applies scripted faults.
+
+It wraps the app at the ASGI level (no BaseHTTPMiddleware) so the cost on the hot path is
+one body read, one query/form split and one log entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from mockserver.faults import Fault
+from mockserver.oauth.client_auth import basic_credentials
+from mockserver.oauth.context import Context
+from mockserver.oauth.errors import OAuthError
+from mockserver.profiles import Profile
+from mockserver.requestlog import LoggedRequest, redact_header, redact_url, redacted_params
+from mockserver.web.responses import json_body
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+UNLOGGED_PREFIXES = ("/_mock/", "/health")
+GATEWAY_PAGE = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+
+
+class DroppedConnection(httpx.RemoteProtocolError):
+    """Raised to make the server close the connection mid-answer (a `drop` fault).
+
+    It is an httpx error, so a client driving the app in-process through httpx.ASGITransport
+    sees the same exception type as one whose socket was closed by uvicorn.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("the mock dropped the connection (scripted fault)")
+
+
+class _QuietDroppedConnections(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DroppedConnection)
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDroppedConnections())
+
+
+def endpoint_names(profile: Profile) -> dict[str, str]:
+    """Path -> the endpoint name faults and the log use."""
+    paths = profile.paths
+    names = {
+        paths.authorize: "authorize",
+        paths.login: "login",
+        paths.consent: "consent",
+        paths.token: "token",
+        paths.revoke: "revoke",
+        paths.introspect: "introspect",
+        paths.userinfo: "userinfo",
+        paths.jwks: "jwks",
+        paths.me: "api",
+    }
+    names.update(dict.fromkeys(paths.metadata, "metadata"))
+    return names
+
+
+def _client_id(
+    headers: dict[str, str], form: list[tuple[str, str]], query: list[tuple[str, str]]
+) -> str | None:
+    try:
+        basic = basic_credentials(headers.get("authorization"))
+    except OAuthError:
+        basic = None
+    if basic is not None:
+        return basic[0]
+    for name, value in (*form, *query):
+        if name == "client_id" and value:
+            return value
+    return None
+
+
+class HarnessMiddleware:
+    def __init__(self, app: ASGIApp, ctx: Context) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.endpoints = endpoint_names(ctx.profile)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith(UNLOGGED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        body = await _read_body(receive)
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope["headers"]
+        }
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        form: list[tuple[str, str]] = []
+        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        endpoint = self.endpoints.get(path, "other")
+        client_id = _client_id(headers, form, query)
+        grant_type = next((value for name, value in form if name == "grant_type"), None)
+        entry = LoggedRequest(
+            id=0,
+            time=self.ctx.clock.now(),
+            method=scope["method"],
+            path=path,
+            endpoint=endpoint,
+            query=redacted_params(query),
+            headers={name: redact_header(name, value) for name, value in headers.items()},
+            form=redacted_params(form),
+            client_id=client_id,
+            grant_type=grant_type,
+        )
+
+        async def replay() -> Message:
+            nonlocal body
+            if body is not None:
+                message = {"type": "http.request", "body": body, "more_body": False}
+                body = None  # type: ignore[assignment]
+                return message
+            return await receive()
+
+        async def recording_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+                for name, value in message.get("headers", []):
+                    if name.lower() == b"location":
+                        entry.location = redact_url(value.decode("latin-1"))
+            await send(message)
+
+        try:
+            fault = None
+            if self.ctx.faults:
+                fault = self.ctx.faults.firing(endpoint, client_id, grant_type)
+            if fault is None:
+                await self.app(scope, replay, recording_send)
+            else:
+                entry.fault = fault.id
+                await self._apply(fault, scope, replay, recording_send)
+        finally:
+            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            self.ctx.log.append(entry)
+
+    async def _apply(self, fault: Fault, scope: Scope, receive: Receive, send: Send) -> None:
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        profile = self.ctx.profile
+        if fault.status is not None:
+            status = fault.status
+            data = fault.error_body(lambda error: profile.error(error).description)
+            headers = dict(profile.token_response_headers)
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(fault.retry_after)
+            await _respond(send, status, headers, json_body(data))
+        elif fault.body == "not_json":
+            await _respond(send, 200, {"Content-Type": "application/json"}, b"<<not json>>")
+        elif fault.body == "html":
+            await _respond(send, 502, {"Content-Type": "text/html"}, GATEWAY_PAGE)
+        elif fault.body in ("truncated_json", "wrong_content_type"):
+            await self._rewrite_answer(fault.body, scope, receive, send)
+        elif fault.drop:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"512"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b'{"access', "more_body": True})
+            raise DroppedConnection()
+        else:  # a pure delay: answer normally, late
+            await self.app(scope, receive, send)
+
+    async def _rewrite_answer(self, kind: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """Let the app answer for real, then damage what it said."""
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        content = b"".join(chunks)
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in start.get("headers", [])
+            if name.lower() not in (b"content-length", b"content-type")
+        }
+        if kind == "truncated_json":
+            headers["Content-Type"] = "application/json;charset=UTF-8"
+            content = content[: max(1, len(content) // 2)]
+        else:
+            headers["Content-Type"] = "text/html; charset=utf-8"
+        await _respond(send, start.get("status", 200), headers, content)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _respond(send: Send, status: int, headers: dict[str, str], content: bytes) -> None:
+    raw = [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+    raw.append((b"content-length", str(len(content)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": content})
