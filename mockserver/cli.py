@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from typing import NoReturn
 from urllib.parse import urlencode, urlsplit
 
-from mockserver.settings import ConfigError, Settings, demo_settings, load_config
+from mockserver.settings import (
+    ConfigError,
+    ServerSettings,
+    Settings,
+    demo_settings,
+    load_config,
+)
 
 PROG = "frameio-mock"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -58,6 +64,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "every client, S256 only, iss in every authorization response, WWW-Authenticate on 401",
     )
     serve.add_argument("--issuer", metavar="URL", help="public base URL when behind a proxy")
+    serve.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="Bearer token required by the /_mock/ control API; needed to enable it when "
+        "listening on a non-loopback address",
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="uvicorn log level (default info)")
     return parser
 
@@ -67,7 +79,8 @@ def _serve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
     is_demo = args.config is None
     settings = demo_settings() if is_demo else load_config(args.config)
     changes: dict[str, object] = {}
-    for option in ("host", "port", "issuer", "auto_approve", "strict", "log_level"):
+    options = ("host", "port", "issuer", "auto_approve", "strict", "log_level", "admin_token")
+    for option in options:
         value = getattr(args, option)
         if value is not None:
             changes[option] = value
@@ -108,6 +121,17 @@ def _describe_demo(settings: Settings, url: str) -> str:
     )
 
 
+def _describe_control_api(server: ServerSettings) -> str:
+    if not server.control_api_enabled:
+        return (
+            "Control API /_mock/ is off: listening on a non-loopback address; "
+            "pass --admin-token to enable it"
+        )
+    if server.admin_token:
+        return "Control API /_mock/ is on; it requires 'Authorization: Bearer <admin token>'"
+    return "Control API /_mock/ is on (loopback only, no token needed)"
+
+
 def _serve(args: argparse.Namespace) -> int:
     # Imported here so `--help` and config errors answer without loading the server stack.
     from mockserver.serving import (
@@ -131,6 +155,7 @@ def _serve(args: argparse.Namespace) -> int:
         if is_demo:
             print(_describe_demo(settings, url), flush=True)
         mode = "auto-approve" if server_options.auto_approve else "interactive login and consent"
+        print(_describe_control_api(server_options), flush=True)
         print(f"{PROG} ({settings.profile.name}, {mode}) listening on {url}", flush=True)
 
     app = create_app(settings)
