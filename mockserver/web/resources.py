@@ -36,7 +36,9 @@ class ResourceEndpoints:
             handle_revocation(self.ctx, request.method, body, request.headers.get("authorization"))
         except OAuthError as error:
             return token_error(self.ctx.profile, error)
-        return Response(status_code=200, headers={"Cache-Control": "no-store"})
+        return Response(
+            status_code=200, headers={"Cache-Control": "no-store", "Pragma": "no-cache"}
+        )
 
     async def introspect(self, request: Request) -> Response:
         body = await read_form(request) if request.method == "POST" else []

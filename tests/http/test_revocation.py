@@ -1,0 +1,363 @@
+"""POST /oauth2/revoke (RFC 7009), from issue 3 and ../shared/FIDELITY.md ("Other endpoints").
+
+Client authentication works as at the token endpoint; any token (live, unknown, another
+client's) is answered 200 with an empty body; revoking either token of an authorization
+revokes both. Expected texts are written down here, not imported from mockserver.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from tests.conftest import REDIRECT, Flow, pkce_pair
+
+pytestmark = pytest.mark.anyio
+
+REVOKE = "/oauth2/revoke"
+INTROSPECT = "/oauth2/introspect"
+SECRET_APP = ("secret-app", "s3cret")
+
+INVALID_REQUEST = (
+    "The request is missing a required parameter, includes an invalid parameter value, "
+    "includes a parameter more than once, or is otherwise malformed."
+)
+INVALID_CLIENT = (
+    "Client authentication failed (e.g., unknown client, no client authentication included, "
+    "or unsupported authentication method)."
+)
+INVALID_GRANT = (
+    "The provided authorization grant (e.g., authorization code, resource owner credentials) "
+    "or refresh token is invalid, expired, revoked, does not match the redirection URI used in "
+    "the authorization request, or was issued to another client."
+)
+NO_CREDENTIALS = (
+    "Client credentials missing or malformed in both HTTP Authorization header and HTTP POST body."
+)
+MISSING_TOKEN = "Request parameter 'token' is missing"
+EMPTY_BODY = "The POST body can not be empty."
+
+
+def mismatch(registered: str, requested: str) -> str:
+    return (
+        f"The OAuth 2.0 Client supports client authentication method '{registered}', but method "
+        f"'{requested}' was requested. You must configure the OAuth 2.0 client's "
+        f"'token_endpoint_auth_method' value to accept '{requested}'."
+    )
+
+
+def expect_error(response: httpx.Response, status: int, error: str, description: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json() == {"error": error, "error_description": description}
+    assert response.headers["content-type"] == "application/json;charset=UTF-8"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+    # frameio-v2 (Hydra) sends no challenge on invalid_client; only strict mode does.
+    assert "www-authenticate" not in response.headers
+
+
+def expect_revoked_ok(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.content == b""
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def revoke(
+    http: httpx.AsyncClient,
+    token: object,
+    auth: tuple[str, str] | None = SECRET_APP,
+    **extra: str,
+) -> httpx.Response:
+    return await http.post(
+        REVOKE, data={"token": str(token), **extra}, auth=auth or httpx.USE_CLIENT_DEFAULT
+    )
+
+
+async def active(http: httpx.AsyncClient, token: object) -> bool:
+    response = await http.post(INTROSPECT, data={"token": str(token)}, auth=SECRET_APP)
+    assert response.status_code == 200, response.text
+    value = response.json()["active"]
+    assert isinstance(value, bool)
+    return value
+
+
+async def me_status(http: httpx.AsyncClient, access_token: object) -> int:
+    response = await http.get("/v2/me", headers={"Authorization": f"Bearer {access_token}"})
+    return response.status_code
+
+
+async def refresh(http: httpx.AsyncClient, refresh_token: object) -> httpx.Response:
+    return await http.post(
+        "/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": str(refresh_token)},
+        auth=SECRET_APP,
+    )
+
+
+# Success ------------------------------------------------------------------------------------
+
+
+async def test_revoking_the_access_token_revokes_the_refresh_token_too(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    tokens = await flow.tokens()
+    assert await me_status(http, tokens["access_token"]) == 200
+
+    expect_revoked_ok(await revoke(http, tokens["access_token"]))
+
+    assert await me_status(http, tokens["access_token"]) == 401
+    assert not await active(http, tokens["access_token"])
+    assert not await active(http, tokens["refresh_token"])
+    response = await refresh(http, tokens["refresh_token"])
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+async def test_revoking_the_refresh_token_revokes_the_access_token_too(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    tokens = await flow.tokens()
+
+    expect_revoked_ok(await revoke(http, tokens["refresh_token"]))
+
+    assert await me_status(http, tokens["access_token"]) == 401
+    assert not await active(http, tokens["access_token"])
+    assert not await active(http, tokens["refresh_token"])
+    response = await refresh(http, tokens["refresh_token"])
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_grant",
+        "error_description": f"{INVALID_GRANT} The refresh token is malformed or not valid.",
+    }
+
+
+async def test_token_type_hint_is_accepted_and_does_not_change_the_outcome(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    tokens = await flow.tokens()
+    # A wrong hint: RFC 7009 2.1 says the server must extend its search.
+    expect_revoked_ok(await revoke(http, tokens["access_token"], token_type_hint="refresh_token"))
+    assert await me_status(http, tokens["access_token"]) == 401
+
+
+async def test_revoking_one_authorization_leaves_the_others_alone(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    first = await flow.tokens()
+    second = await flow.tokens()
+    expect_revoked_ok(await revoke(http, first["access_token"]))
+    assert await me_status(http, first["access_token"]) == 401
+    assert await me_status(http, second["access_token"]) == 200
+    assert await active(http, second["refresh_token"])
+
+
+async def test_unknown_token_is_answered_with_success(http: httpx.AsyncClient) -> None:
+    expect_revoked_ok(await revoke(http, "ory_at_not-a-token.at-all"))
+    expect_revoked_ok(await revoke(http, "x"))
+
+
+async def test_revoking_twice_is_answered_with_success(http: httpx.AsyncClient, flow: Flow) -> None:
+    tokens = await flow.tokens()
+    expect_revoked_ok(await revoke(http, tokens["refresh_token"]))
+    expect_revoked_ok(await revoke(http, tokens["refresh_token"]))
+
+
+@pytest.mark.parametrize("kind", ["access_token", "refresh_token"])
+async def test_another_clients_token_is_answered_with_success_and_stays_live(
+    http: httpx.AsyncClient, flow: Flow, kind: str
+) -> None:
+    tokens = await flow.tokens()  # issued to secret-app
+
+    response = await http.post(
+        REVOKE, data={"token": str(tokens[kind]), "client_id": "post-app", "client_secret": "p0st"}
+    )
+    expect_revoked_ok(response)
+
+    assert await me_status(http, tokens["access_token"]) == 200
+    assert await active(http, tokens["access_token"])
+    assert await active(http, tokens["refresh_token"])
+    assert (await refresh(http, tokens["refresh_token"])).status_code == 200
+
+
+async def test_client_secret_post_client_revokes_its_own_token(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    code = await flow.code(client_id="post-app", scope="account.read offline")
+    issued = await flow.token(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": "post-app",
+            "client_secret": "p0st",
+        }
+    )
+    assert issued.status_code == 200, issued.text
+    tokens = issued.json()
+
+    response = await http.post(
+        REVOKE,
+        data={"token": tokens["refresh_token"], "client_id": "post-app", "client_secret": "p0st"},
+    )
+    expect_revoked_ok(response)
+    assert await me_status(http, tokens["access_token"]) == 401
+
+
+async def test_public_client_revokes_with_its_client_id_alone(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    verifier, challenge = pkce_pair()
+    code = await flow.code(
+        client_id="pkce-app",
+        scope="account.read offline",
+        code_challenge=challenge,
+        code_challenge_method="S256",
+    )
+    issued = await flow.token(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": "pkce-app",
+            "code_verifier": verifier,
+        }
+    )
+    assert issued.status_code == 200, issued.text
+    tokens = issued.json()
+
+    response = await http.post(
+        REVOKE, data={"token": tokens["access_token"], "client_id": "pkce-app"}
+    )
+    expect_revoked_ok(response)
+    assert await me_status(http, tokens["access_token"]) == 401
+    assert not await active(http, tokens["refresh_token"])
+
+
+# Errors -------------------------------------------------------------------------------------
+
+
+async def test_get_is_invalid_request(http: httpx.AsyncClient, flow: Flow) -> None:
+    tokens = await flow.tokens()
+    response = await http.get(
+        REVOKE, params={"token": str(tokens["access_token"])}, auth=SECRET_APP
+    )
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert body["error_description"].startswith(INVALID_REQUEST)
+    assert "'GET'" in body["error_description"]
+    assert response.headers["content-type"] == "application/json;charset=UTF-8"
+    # The token in the query string was not revoked.
+    assert await me_status(http, tokens["access_token"]) == 200
+
+
+async def test_empty_body_is_invalid_request(http: httpx.AsyncClient) -> None:
+    response = await http.post(REVOKE, auth=SECRET_APP)
+    expect_error(response, 400, "invalid_request", f"{INVALID_REQUEST} {EMPTY_BODY}")
+
+
+async def test_missing_token_parameter_is_invalid_request(http: httpx.AsyncClient) -> None:
+    response = await http.post(REVOKE, data={"token_type_hint": "access_token"}, auth=SECRET_APP)
+    expect_error(response, 400, "invalid_request", f"{INVALID_REQUEST} {MISSING_TOKEN}")
+
+
+async def test_empty_token_parameter_is_invalid_request(http: httpx.AsyncClient) -> None:
+    response = await http.post(REVOKE, data={"token": ""}, auth=SECRET_APP)
+    expect_error(response, 400, "invalid_request", f"{INVALID_REQUEST} {MISSING_TOKEN}")
+
+
+async def test_no_client_credentials_is_invalid_request(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    tokens = await flow.tokens()
+    response = await http.post(REVOKE, data={"token": str(tokens["access_token"])})
+    expect_error(response, 400, "invalid_request", f"{INVALID_REQUEST} {NO_CREDENTIALS}")
+    assert await me_status(http, tokens["access_token"]) == 200
+
+
+async def test_wrong_secret_is_invalid_client_and_revokes_nothing(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    tokens = await flow.tokens()
+    response = await revoke(http, tokens["access_token"], auth=("secret-app", "wrong"))
+    expect_error(response, 401, "invalid_client", INVALID_CLIENT)
+    assert await me_status(http, tokens["access_token"]) == 200
+
+
+async def test_missing_secret_is_invalid_client(http: httpx.AsyncClient, flow: Flow) -> None:
+    tokens = await flow.tokens()
+    # client_id alone in the body is 'none' authentication, but secret-app is registered Basic.
+    response = await http.post(
+        REVOKE, data={"token": str(tokens["access_token"]), "client_id": "secret-app"}
+    )
+    expect_error(
+        response,
+        401,
+        "invalid_client",
+        f"{INVALID_CLIENT} {mismatch('client_secret_basic', 'none')}",
+    )
+    assert await me_status(http, tokens["access_token"]) == 200
+
+
+async def test_unknown_client_is_invalid_client(http: httpx.AsyncClient) -> None:
+    response = await revoke(http, "anything", auth=("nobody", "secret"))
+    expect_error(response, 401, "invalid_client", INVALID_CLIENT)
+
+
+async def test_secret_in_body_for_a_basic_client_is_a_method_mismatch(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    tokens = await flow.tokens()
+    response = await http.post(
+        REVOKE,
+        data={
+            "token": str(tokens["access_token"]),
+            "client_id": "secret-app",
+            "client_secret": "s3cret",
+        },
+    )
+    expect_error(
+        response,
+        401,
+        "invalid_client",
+        f"{INVALID_CLIENT} {mismatch('client_secret_basic', 'client_secret_post')}",
+    )
+    assert await me_status(http, tokens["access_token"]) == 200
+
+
+async def test_basic_for_a_post_client_is_a_method_mismatch(http: httpx.AsyncClient) -> None:
+    response = await revoke(http, "anything", auth=("post-app", "p0st"))
+    expect_error(
+        response,
+        401,
+        "invalid_client",
+        f"{INVALID_CLIENT} {mismatch('client_secret_post', 'client_secret_basic')}",
+    )
+
+
+async def test_public_client_sending_a_secret_is_a_method_mismatch(
+    http: httpx.AsyncClient,
+) -> None:
+    response = await http.post(
+        REVOKE, data={"token": "anything", "client_id": "pkce-app", "client_secret": "guess"}
+    )
+    expect_error(
+        response,
+        401,
+        "invalid_client",
+        f"{INVALID_CLIENT} {mismatch('none', 'client_secret_post')}",
+    )
+
+
+async def test_basic_credentials_are_form_url_decoded(http: httpx.AsyncClient, flow: Flow) -> None:
+    tokens = await flow.tokens()
+    # "s3cret" with every character percent-encoded still authenticates.
+    encoded = "".join(f"%{byte:02X}" for byte in b"s3cret")
+    header = "Basic " + base64.b64encode(f"secret-app:{encoded}".encode()).decode()
+    response = await http.post(
+        REVOKE, data={"token": str(tokens["access_token"])}, headers={"Authorization": header}
+    )
+    expect_revoked_ok(response)
+    assert await me_status(http, tokens["access_token"]) == 401
