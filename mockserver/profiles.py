@@ -22,18 +22,38 @@ class ErrorSpec:
 
 @dataclass(frozen=True)
 class Paths:
+    """Where a profile's endpoints live; None where the real server has no such endpoint."""
+
     authorize: str
     token: str
     login: str
     consent: str
     revoke: str
-    introspect: str
     userinfo: str
     jwks: str
     # RFC 8414 / OpenID discovery documents, served at each of these paths.
     metadata: tuple[str, ...]
+    introspect: str | None = None
     # The resource API that tokens unlock (Frame.io: GET https://api.frame.io/v2/me).
-    me: str
+    me: str | None = None
+
+    def endpoint_names(self) -> dict[str, str]:
+        """Path -> the endpoint name that faults and the request log use."""
+        names = {
+            self.authorize: "authorize",
+            self.login: "login",
+            self.consent: "consent",
+            self.token: "token",
+            self.revoke: "revoke",
+            self.userinfo: "userinfo",
+            self.jwks: "jwks",
+        }
+        if self.introspect:
+            names[self.introspect] = "introspect"
+        if self.me:
+            names[self.me] = "api"
+        names.update(dict.fromkeys(self.metadata, "metadata"))
+        return names
 
 
 @dataclass(frozen=True)
@@ -53,7 +73,7 @@ class Profile:
     grant_types: tuple[str, ...]
     response_types: tuple[str, ...]
     errors: Mapping[str, ErrorSpec]
-    # Hint for invalid_request on an unknown grant_type (Hydra never says unsupported_grant_type).
+    # Hint for an unknown grant_type's error (Hydra: invalid_request, never unsupported_grant_type).
     unknown_grant_hint: str
     state_min_length: int
     # PKCE methods accepted at the authorization endpoint; anything else is refused.
@@ -71,6 +91,33 @@ class Profile:
     invalid_client_challenge: str | None = None
     # Scope the resource API (/v2/me) requires.
     me_scope: str = "account.read"
+    # Characters that separate scopes in a request (IMS also takes commas).
+    scope_separators: str = " "
+    state_max_length: int | None = None
+    # A secret client may authenticate with Basic or client_secret_post, whatever it registered.
+    secret_methods_interchangeable: bool = False
+    # Token, revoke and userinfo parameters may come in the query string as well as the body.
+    parameters_in_query: bool = False
+    # "opaque" (prefix + random + signature) or "jwt" (RS256, signed like id_tokens).
+    token_format: str = "opaque"
+    # Token response members besides access_token, token_type, expires_in.
+    response_has_scope: bool = True
+    # `sub` (the user id) in responses to the authorization_code grant.
+    code_response_has_sub: bool = False
+    # Refresh responses carry an id_token when openid was granted.
+    refresh_response_has_id_token: bool = True
+    # Rotate refresh tokens on every use (and treat reuse as theft).
+    rotate_refresh_tokens: bool = True
+    # "base+hint" (fosite: base description, a space, the hint) or "hint" (the hint alone).
+    description_style: str = "base+hint"
+    # Issuer the id_token and discovery document name; None: the request's origin.
+    fixed_issuer: str | None = None
+    unknown_grant_error: str = "invalid_request"
+    token_endpoint_auth_methods: tuple[str, ...] = (
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    )
 
     def strict(self) -> Profile:
         """OAuth 2.1 / RFC 9700 behaviour on top of this profile, for grading clients."""
@@ -208,4 +255,82 @@ FRAMEIO_V2 = Profile(
     ),
 )
 
-PROFILES: Mapping[str, Profile] = MappingProxyType({FRAMEIO_V2.name: FRAMEIO_V2})
+# RFC 6749 5.2's statuses with short descriptions: IMS documents its error codes, not its texts.
+_RFC6749_ERRORS = MappingProxyType(
+    {
+        "invalid_request": ErrorSpec(400, "The request is missing a required parameter."),
+        "invalid_client": ErrorSpec(401, "Client authentication failed."),
+        "invalid_grant": ErrorSpec(400, "The authorization grant is invalid."),
+        "unauthorized_client": ErrorSpec(400, "The client is not authorized to use this grant."),
+        "unsupported_grant_type": ErrorSpec(400, "The grant type is not supported."),
+        "invalid_scope": ErrorSpec(400, "The requested scope is invalid."),
+        "access_denied": ErrorSpec(403, "The user denied the request."),
+        "unsupported_response_type": ErrorSpec(400, "The response type is not supported."),
+        "server_error": ErrorSpec(500, "The server encountered an unexpected condition."),
+        "temporarily_unavailable": ErrorSpec(503, "The server is temporarily unavailable."),
+        "invalid_token": ErrorSpec(401, "The access token is invalid or expired."),
+        "insufficient_scope": ErrorSpec(403, "The access token lacks the required scope."),
+    }
+)
+
+# Adobe IMS (Frame.io V4): ../shared/FIDELITY.md, profile adobe-ims.
+ADOBE_IMS = Profile(
+    name="adobe-ims",
+    paths=Paths(
+        authorize="/ims/authorize/v2",
+        token="/ims/token/v3",
+        login="/ims/authorize/v2/login",
+        consent="/ims/authorize/v2/consent",
+        revoke="/ims/revoke",
+        userinfo="/ims/userinfo/v2",
+        jwks="/ims/keys",
+        metadata=("/ims/.well-known/openid-configuration",),
+    ),
+    access_token_ttl=86399,
+    refresh_token_ttl=14 * 24 * 3600,
+    code_ttl=600,
+    access_token_prefix="",
+    refresh_token_prefix="",
+    code_prefix="",
+    scopes=frozenset(
+        [
+            "openid",
+            "email",
+            "profile",
+            "offline_access",
+            "AdobeID",
+            "additional_info",
+            "additional_info.roles",
+            "additional_info.projectedProductContext",
+            "frame.s2s.all",
+        ]
+    ),
+    offline_scopes=frozenset(["offline_access"]),
+    grant_types=("authorization_code", "refresh_token", "client_credentials"),
+    response_types=("code",),
+    errors=_RFC6749_ERRORS,
+    unknown_grant_hint="The grant_type is not supported.",
+    unknown_grant_error="unsupported_grant_type",
+    state_min_length=0,
+    state_max_length=4096,
+    pkce_methods=frozenset(["S256", "plain"]),
+    redirect_status=302,
+    token_response_headers=MappingProxyType(
+        {"Content-Type": "application/json;charset=utf-8", "Cache-Control": "no-store"}
+    ),
+    advertised_pkce_methods=("S256", "plain"),
+    me_scope="",
+    scope_separators=" ,",
+    secret_methods_interchangeable=True,
+    parameters_in_query=True,
+    token_format="jwt",
+    response_has_scope=False,
+    code_response_has_sub=True,
+    refresh_response_has_id_token=False,
+    description_style="hint",
+    token_endpoint_auth_methods=("client_secret_basic", "client_secret_post", "none"),
+)
+
+PROFILES: Mapping[str, Profile] = MappingProxyType(
+    {profile.name: profile for profile in (FRAMEIO_V2, ADOBE_IMS)}
+)

@@ -1,8 +1,14 @@
-"""The clients and users the running server knows; they can be added while it runs."""
+"""The clients and users the running server knows; they can be added while it runs.
+
+Users are shared by every profile; each client belongs to one profile (its `profile` key,
+else the server's default), and each profile's endpoints see only their own clients.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from dataclasses import replace
 
 from mockserver.profiles import Profile
 from mockserver.settings import ClientConfig, ConfigError, UserConfig, client_problem
@@ -10,26 +16,46 @@ from mockserver.settings import ClientConfig, ConfigError, UserConfig, client_pr
 
 class Registry:
     def __init__(
-        self, profile: Profile, clients: tuple[ClientConfig, ...], users: tuple[UserConfig, ...]
+        self,
+        profiles: Mapping[str, Profile],
+        default_profile: str,
+        clients: tuple[ClientConfig, ...],
+        users: tuple[UserConfig, ...],
     ) -> None:
-        self.profile = profile
-        self.clients: dict[str, ClientConfig] = {}
+        self.profiles = profiles
+        self.default_profile = default_profile
+        self.clients: dict[str, ClientConfig] = {}  # every profile's, by client_id
         self.users: dict[str, UserConfig] = {}  # by lower-cased email
+        self._by_profile: dict[str, dict[str, ClientConfig]] = {name: {} for name in profiles}
         self._lock = threading.Lock()
         for client in clients:
             self.add_client(client)
         for user in users:
             self.add_user(user)
 
-    def add_client(self, client: ClientConfig) -> None:
+    def add_client(self, client: ClientConfig) -> ClientConfig:
         """Register a client; refuse an invalid one or one whose id is taken."""
-        problem = client_problem(client, self.profile)
+        if not client.profile:
+            client = replace(client, profile=self.default_profile)
+        profile = self.profiles.get(client.profile)
+        if profile is None:
+            known = ", ".join(sorted(self.profiles))
+            raise ConfigError(
+                f"client '{client.client_id}': unknown profile '{client.profile}' (known: {known})"
+            )
+        problem = client_problem(client, profile)
         if problem:
             raise ConfigError(f"client '{client.client_id}': {problem}")
         with self._lock:
             if client.client_id in self.clients:
                 raise ConfigError(f"client '{client.client_id}': duplicate client_id")
             self.clients[client.client_id] = client
+            self._by_profile[client.profile][client.client_id] = client
+        return client
+
+    def clients_for(self, profile_name: str) -> dict[str, ClientConfig]:
+        """The clients registered for one profile, by client_id."""
+        return self._by_profile[profile_name]
 
     def add_user(self, user: UserConfig) -> None:
         with self._lock:

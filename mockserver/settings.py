@@ -35,6 +35,8 @@ class ClientConfig:
     token_endpoint_auth_method: str = ""
     grant_types: tuple[str, ...] = ("authorization_code", "refresh_token")
     response_types: tuple[str, ...] = ("code",)
+    # The profile whose endpoints serve this client ("" = the server's default profile).
+    profile: str = ""
 
     def __post_init__(self) -> None:
         if not self.token_endpoint_auth_method:
@@ -98,8 +100,15 @@ class Settings:
 
     @property
     def profile(self) -> Profile:
-        profile = PROFILES[self.server.profile]
-        return profile.strict() if self.server.strict else profile
+        """The default profile: the one serving clients that name none."""
+        return self.profiles[self.server.profile]
+
+    @property
+    def profiles(self) -> dict[str, Profile]:
+        """Every profile, as these settings run it (strict mode applies to all)."""
+        if self.server.strict:
+            return {name: profile.strict() for name, profile in PROFILES.items()}
+        return dict(PROFILES)
 
     @property
     def access_token_ttl(self) -> int:
@@ -243,6 +252,7 @@ def read_client(table: Any, where: str) -> ClientConfig:
         token_endpoint_auth_method=reader.text("token_endpoint_auth_method") or "",
         grant_types=tuple(reader.texts("grant_types") or ClientConfig.grant_types),
         response_types=tuple(reader.texts("response_types") or ClientConfig.response_types),
+        profile=reader.text("profile") or "",
     )
     reader.finish()
     return client
@@ -266,7 +276,7 @@ def read_user(table: Any, where: str) -> UserConfig:
 
 def client_problem(client: ClientConfig, profile: Profile) -> str | None:
     """Why `client` cannot be registered under `profile`, or None if it can."""
-    if not client.redirect_uris:
+    if not client.redirect_uris and "authorization_code" in client.grant_types:
         return "has no redirect_uris"
     for uri in client.redirect_uris:
         problem = redirect_uri_problem(uri)
@@ -294,15 +304,18 @@ def client_problem(client: ClientConfig, profile: Profile) -> str | None:
 
 
 def validate(settings: Settings, source: str = "settings") -> Settings:
-    """Check clients and users against the profile; raise ConfigError naming the first problem."""
-    profile = settings.profile
+    """Check each client against its profile, and the users; raise ConfigError on a problem."""
     seen_clients: set[str] = set()
     for index, client in enumerate(settings.clients):
         where = f"{source}: clients[{index}] ({client.client_id})"
         if client.client_id in seen_clients:
             raise ConfigError(f"{where}: duplicate client_id '{client.client_id}'")
         seen_clients.add(client.client_id)
-        problem = client_problem(client, profile)
+        profile_name = client.profile or settings.server.profile
+        if profile_name not in PROFILES:
+            known = ", ".join(sorted(PROFILES))
+            raise ConfigError(f"{where}: unknown profile '{profile_name}' (known: {known})")
+        problem = client_problem(client, settings.profiles[profile_name])
         if problem:
             raise ConfigError(f"{where}: {problem}")
     seen_users: set[str] = set()

@@ -37,6 +37,8 @@ class Grant:
     code_challenge_method: str | None
     auth_time: float
     nonce: str | None = None
+    # How it was granted: "authorization_code" (a user approved) or "client_credentials".
+    kind: str = "authorization_code"
     tokens: set[str] = field(default_factory=set)
     revoked: bool = False
 

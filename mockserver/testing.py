@@ -153,7 +153,7 @@ class MockServer:
 
     @property
     def introspect_url(self) -> str:
-        return self.url + self.context.profile.paths.introspect
+        return self.url + (self.context.profile.paths.introspect or "")
 
     @property
     def userinfo_url(self) -> str:

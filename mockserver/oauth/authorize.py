@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from mockserver.oauth.context import Context
 from mockserver.oauth.errors import OAuthError
-from mockserver.oauth.params import AUTHORIZE_PARAMETERS, single_values
+from mockserver.oauth.minting import mint
+from mockserver.oauth.params import AUTHORIZE_PARAMETERS, single_values, split_scope
 from mockserver.oauth.pkce import check_challenge
 from mockserver.oauth.redirects import match_redirect_uri, with_query
 from mockserver.settings import ClientConfig
@@ -51,11 +52,6 @@ class AuthorizationError(Exception):
         self.client_id = client_id
 
 
-def split_scope(scope: str | None) -> tuple[str, ...]:
-    """Space-separated scopes, empty entries dropped, duplicates removed (order kept)."""
-    return tuple(dict.fromkeys(part for part in (scope or "").split(" ") if part))
-
-
 def validate_authorization_request(
     ctx: Context, items: Iterable[tuple[str, str]], issuer: str
 ) -> AuthorizationRequest:
@@ -65,7 +61,7 @@ def validate_authorization_request(
         raise AuthorizationError(error, None, None) from None
     profile = ctx.profile
     client_id = params.get("client_id", "")
-    client = ctx.registry.clients.get(client_id)
+    client = ctx.clients.get(client_id)
     if client is None:
         raise AuthorizationError(
             OAuthError("invalid_client", "The requested OAuth 2.0 Client does not exist."),
@@ -91,7 +87,7 @@ def validate_authorization_request(
         error_value = OAuthError(error, hint)
         return AuthorizationError(error_value, redirect_uri, state or None, issuer, client_id)
 
-    scopes = split_scope(params.get("scope"))
+    scopes = split_scope(params.get("scope"), profile.scope_separators)
     for scope in scopes:
         if scope not in client.scopes:
             raise refuse(
@@ -104,6 +100,11 @@ def validate_authorization_request(
         raise refuse(
             "unsupported_response_type",
             f"The client is not allowed to request response_type '{response_type}'.",
+        )
+    if profile.state_max_length is not None and len(state) > profile.state_max_length:
+        raise refuse(
+            "invalid_request",
+            f"Request parameter 'state' must be at most {profile.state_max_length} characters.",
         )
     if len(state) < profile.state_min_length:
         raise refuse(
@@ -145,10 +146,14 @@ def issue_code(ctx: Context, request: AuthorizationRequest, subject: str, auth_t
         auth_time=auth_time,
         nonce=request.nonce,
     )
-    code = ctx.tokens.mint(ctx.profile.code_prefix)
-    ctx.store.add_code(code, AuthorizationCode(grant, expires_at=now + ctx.settings.code_ttl))
+    code = mint(ctx, "code", grant, now, ctx.code_ttl)
+    ctx.store.add_code(code, AuthorizationCode(grant, expires_at=now + ctx.code_ttl))
     ctx.store.purge_expired(now)
-    params = {"code": code, "scope": " ".join(request.scopes), "state": request.state}
+    params = {"code": code}
+    if ctx.profile.response_has_scope:
+        params["scope"] = " ".join(request.scopes)
+    if request.state:
+        params["state"] = request.state
     return authorization_response(
         ctx, request.redirect_uri, params, request.issuer, request.client.client_id
     )

@@ -69,10 +69,13 @@ def authenticate_client(
     clients: Mapping[str, ClientConfig],
     authorization: str | None,
     params: Mapping[str, str],
+    secret_methods_interchangeable: bool = False,
 ) -> ClientConfig:
     """The client the request authenticates as; raise invalid_client / invalid_request otherwise.
 
     Basic wins when present (the body's client_secret is then not consulted), as in fosite.
+    With `secret_methods_interchangeable` (IMS) a secret client may use Basic or the body,
+    whichever it registered.
     """
     basic = basic_credentials(authorization)
     if basic is not None:
@@ -93,6 +96,8 @@ def authenticate_client(
     registered = client.token_endpoint_auth_method
     if registered == "none" and method == "client_secret_basic" and not secret:
         method = "none"  # Basic with an empty secret is how some public clients send their id
+    if secret_methods_interchangeable and registered != "none" and method != "none":
+        method = registered
     if method != registered:
         raise invalid_client(_method_mismatch(registered, method))
     if registered == "none":

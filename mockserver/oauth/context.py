@@ -1,4 +1,8 @@
-"""What every engine decision needs: registry, store, clock, token factory and lifetimes."""
+"""What every engine decision needs: registry, store, clock, token factory and lifetimes.
+
+The state is shared by every profile the server runs; a `Context` is one profile's view of
+it, so the engine reads `ctx.profile` and `ctx.clients` and never asks which profile it is.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,13 @@ from mockserver.oauth.tokens import TokenFactory
 from mockserver.profiles import Profile
 from mockserver.registry import Registry
 from mockserver.requestlog import RequestLog
-from mockserver.settings import Settings
+from mockserver.settings import ClientConfig, Settings
 from mockserver.store import MemoryStore
 
 
 @dataclass
-class Context:
-    """The server's whole state; the web layer and the test harness share one."""
+class EngineState:
+    """Everything the server holds; replaced piecewise by reset() and reconfigure()."""
 
     settings: Settings
     registry: Registry
@@ -26,33 +30,102 @@ class Context:
     clock: Clock
     tokens: TokenFactory
     signer: IdTokenSigner
+    profiles: dict[str, Profile]
     faults: FaultList = field(default_factory=FaultList)
     log: RequestLog = field(default_factory=RequestLog)
-
-    @property
-    def profile(self) -> Profile:
-        return self.registry.profile
-
     seed: int | None = None
+
+
+class Context:
+    """One profile's view of the shared EngineState."""
+
+    def __init__(self, state: EngineState, profile_name: str) -> None:
+        self.state = state
+        self.profile_name = profile_name
 
     @classmethod
     def from_settings(
         cls, settings: Settings, clock: Clock | None = None, seed: int | None = None
     ) -> Context:
-        return cls(
+        """A fresh server state, viewed through the settings' default profile."""
+        profiles = settings.profiles
+        state = EngineState(
             settings=settings,
-            registry=Registry(settings.profile, settings.clients, settings.users),
+            registry=_registry(settings, profiles),
             store=MemoryStore(),
             clock=clock or Clock(),
             tokens=TokenFactory.seeded(seed),
             signer=IdTokenSigner(settings.server.signing_key_file),
+            profiles=profiles,
             seed=seed,
         )
+        return cls(state, settings.server.profile)
 
+    def for_profile(self, profile_name: str) -> Context:
+        return Context(self.state, profile_name)
+
+    # The shared state ---------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    @property
+    def registry(self) -> Registry:
+        return self.state.registry
+
+    @property
+    def store(self) -> MemoryStore:
+        return self.state.store
+
+    @property
+    def clock(self) -> Clock:
+        return self.state.clock
+
+    @property
+    def tokens(self) -> TokenFactory:
+        return self.state.tokens
+
+    @property
+    def signer(self) -> IdTokenSigner:
+        return self.state.signer
+
+    @property
+    def faults(self) -> FaultList:
+        return self.state.faults
+
+    @property
+    def log(self) -> RequestLog:
+        return self.state.log
+
+    # This profile's view ------------------------------------------------------------------
+    @property
+    def profile(self) -> Profile:
+        return self.state.profiles[self.profile_name]
+
+    @property
+    def clients(self) -> dict[str, ClientConfig]:
+        """The clients this profile's endpoints serve."""
+        return self.state.registry.clients_for(self.profile_name)
+
+    @property
+    def access_token_ttl(self) -> int:
+        return self.settings.server.access_token_ttl or self.profile.access_token_ttl
+
+    @property
+    def refresh_token_ttl(self) -> int:
+        return self.settings.server.refresh_token_ttl or self.profile.refresh_token_ttl
+
+    @property
+    def code_ttl(self) -> int:
+        return self.settings.server.code_ttl or self.profile.code_ttl
+
+    # Changing it --------------------------------------------------------------------------
     def reconfigure(self, **server_options: Any) -> None:
         """Change server options (auto_approve, strict, lifetimes...) while running."""
-        self.settings = self.settings.with_server(**server_options)
-        self.registry.profile = self.settings.profile
+        state = self.state
+        state.settings = state.settings.with_server(**server_options)
+        state.profiles = state.settings.profiles
+        state.registry.profiles = state.profiles
 
     def reset(self, settings: Settings | None = None) -> None:
         """Back to a fresh start: nothing issued, no faults, empty log, clock running free.
@@ -60,11 +133,17 @@ class Context:
         Clients and users return to those of `settings` (default: the current settings), so
         what one test added does not leak into the next; a seeded factory starts over.
         """
+        state = self.state
         if settings is not None:
-            self.settings = settings
-        self.registry = Registry(self.settings.profile, self.settings.clients, self.settings.users)
-        self.store.clear()
-        self.faults.clear()
-        self.log.clear()
-        self.clock.reset()
-        self.tokens = TokenFactory.seeded(self.seed)
+            state.settings = settings
+            state.profiles = settings.profiles
+        state.registry = _registry(state.settings, state.profiles)
+        state.store.clear()
+        state.faults.clear()
+        state.log.clear()
+        state.clock.reset()
+        state.tokens = TokenFactory.seeded(state.seed)
+
+
+def _registry(settings: Settings, profiles: dict[str, Profile]) -> Registry:
+    return Registry(profiles, settings.server.profile, settings.clients, settings.users)

@@ -22,7 +22,10 @@ class OAuthError(Exception):
 
     def description(self, profile: Profile) -> str:
         base = profile.error(self.error).description
-        text = f"{base} {self.hint}" if base and self.hint else base or self.hint
+        if profile.description_style == "hint":
+            text = self.hint or base
+        else:
+            text = f"{base} {self.hint}" if base and self.hint else base or self.hint
         # fosite swaps double quotes so descriptions survive being quoted in headers.
         return text.replace('"', "'")
 

@@ -14,7 +14,8 @@ from mockserver.oauth.client_auth import authenticate_client
 from mockserver.oauth.context import Context
 from mockserver.oauth.errors import OAuthError, invalid_grant, invalid_request
 from mockserver.oauth.idtoken import at_hash
-from mockserver.oauth.params import TOKEN_PARAMETERS, post_parameters
+from mockserver.oauth.minting import mint
+from mockserver.oauth.params import TOKEN_PARAMETERS, post_parameters, query_for, split_scope
 from mockserver.oauth.pkce import check_verifier
 from mockserver.settings import ClientConfig
 from mockserver.store import Grant, IssuedToken, TokenState
@@ -28,16 +29,23 @@ def handle_token_request(
     body: Sequence[tuple[str, str]] | None,
     authorization: str | None,
     issuer: str,
+    query: Sequence[tuple[str, str]] = (),
 ) -> TokenResponse:
-    """Answer a token request; `body` is None when the form could not be parsed."""
-    params = post_parameters(http_method, body, TOKEN_PARAMETERS)
+    """Answer a token request; `body` is None when the form could not be parsed.
+
+    `query` counts only where the profile takes parameters from the query string too.
+    """
+    profile = ctx.profile
+    params = post_parameters(http_method, body, TOKEN_PARAMETERS, query_for(profile, query))
     grant_type = params.get("grant_type")
     if not grant_type:
         raise invalid_request("Request parameter 'grant_type' is missing")
     handler = _HANDLERS.get(grant_type)
-    if handler is None or grant_type not in ctx.profile.grant_types:
-        raise invalid_request(ctx.profile.unknown_grant_hint)
-    client = authenticate_client(ctx.registry.clients, authorization, params)
+    if handler is None or grant_type not in profile.grant_types:
+        raise OAuthError(profile.unknown_grant_error, profile.unknown_grant_hint)
+    client = authenticate_client(
+        ctx.clients, authorization, params, profile.secret_methods_interchangeable
+    )
     if grant_type not in client.grant_types:
         raise OAuthError(
             "unauthorized_client",
@@ -46,7 +54,7 @@ def handle_token_request(
     now = ctx.clock.now()
     with ctx.store.transaction():
         grant = handler(ctx, client, params, now)
-        response = _issue_tokens(ctx, client, grant, now, issuer)
+        response = _issue_tokens(ctx, client, grant, now, issuer, grant_type)
     ctx.store.purge_expired(now)
     return response
 
@@ -58,7 +66,7 @@ def issue_without_authorization(
 
     For tests of code that only needs a token. Raises ValueError naming the bad argument.
     """
-    client = ctx.registry.clients.get(client_id)
+    client = ctx.clients.get(client_id)
     if client is None:
         raise ValueError(f"client_id: no client '{client_id}' is registered")
     user = ctx.registry.user_by_email(user_email)
@@ -79,7 +87,7 @@ def issue_without_authorization(
         auth_time=now,
     )
     with ctx.store.transaction():
-        return _issue_tokens(ctx, client, grant, now, issuer)
+        return _issue_tokens(ctx, client, grant, now, issuer, "authorization_code")
 
 
 def _redeem_code(ctx: Context, client: ClientConfig, params: dict[str, str], now: float) -> Grant:
@@ -128,6 +136,31 @@ def _refresh(ctx: Context, client: ClientConfig, params: dict[str, str], now: fl
     return token.grant
 
 
+def _client_credentials(
+    ctx: Context, client: ClientConfig, params: dict[str, str], now: float
+) -> Grant:
+    """Server-to-server: the client acts as itself, with the scopes it asks for."""
+    if client.is_public:
+        raise OAuthError("unauthorized_client", "A public client cannot use client_credentials.")
+    scopes = split_scope(params.get("scope"), ctx.profile.scope_separators)
+    for scope in scopes:
+        if scope not in client.scopes:
+            raise OAuthError(
+                "invalid_scope", f"The OAuth 2.0 Client is not allowed to request scope '{scope}'."
+            )
+    return Grant(
+        id=ctx.tokens.opaque_id(),
+        client_id=client.client_id,
+        subject=client.client_id,
+        scopes=scopes,
+        redirect_uri=None,
+        code_challenge=None,
+        code_challenge_method=None,
+        auth_time=now,
+        kind="client_credentials",
+    )
+
+
 def _retire_access_tokens(ctx: Context, grant: Grant) -> None:
     for value in grant.tokens:
         issued = ctx.store.find_token(value)
@@ -136,37 +169,49 @@ def _retire_access_tokens(ctx: Context, grant: Grant) -> None:
 
 
 def _issue_tokens(
-    ctx: Context, client: ClientConfig, grant: Grant, now: float, issuer: str
+    ctx: Context, client: ClientConfig, grant: Grant, now: float, issuer: str, grant_type: str
 ) -> TokenResponse:
-    """Mint an access token (and a refresh token when offline was granted) for `grant`."""
-    settings = ctx.settings
+    """Mint an access token (and a refresh token when offline was granted) for `grant`.
+
+    Which members the answer has besides the tokens is the profile's: Hydra always sends
+    `scope`; IMS sends `sub` with a code's tokens and leaves id_token out of refreshes.
+    """
+    profile = ctx.profile
     access = IssuedToken(
-        value=ctx.tokens.mint(ctx.profile.access_token_prefix),
+        value=mint(ctx, "access_token", grant, now, ctx.access_token_ttl),
         kind="access_token",
         grant=grant,
         issued_at=now,
-        expires_at=now + settings.access_token_ttl,
+        expires_at=now + ctx.access_token_ttl,
     )
     ctx.store.add_token(access)
     # Keys in alphabetical order, as Hydra (Go's encoding/json of a map) writes them.
     response: TokenResponse = {
         "access_token": access.value,
-        "expires_in": settings.access_token_ttl,
+        "expires_in": ctx.access_token_ttl,
     }
-    offline = not ctx.profile.offline_scopes.isdisjoint(grant.scopes)
-    if offline and "refresh_token" in client.grant_types:
+    offline = not profile.offline_scopes.isdisjoint(grant.scopes)
+    if offline and "refresh_token" in client.grant_types and grant.kind != "client_credentials":
         refresh = IssuedToken(
-            value=ctx.tokens.mint(ctx.profile.refresh_token_prefix),
+            value=mint(ctx, "refresh_token", grant, now, ctx.refresh_token_ttl),
             kind="refresh_token",
             grant=grant,
             issued_at=now,
-            expires_at=now + settings.refresh_token_ttl,
+            expires_at=now + ctx.refresh_token_ttl,
         )
         ctx.store.add_token(refresh)
         response["refresh_token"] = refresh.value
-    if "openid" in grant.scopes:
+    refreshing = grant_type == "refresh_token"
+    if (
+        "openid" in grant.scopes
+        and grant.kind != "client_credentials"
+        and (profile.refresh_response_has_id_token or not refreshing)
+    ):
         response["id_token"] = _id_token(ctx, grant, access.value, now, issuer)
-    response["scope"] = " ".join(grant.scopes)
+    if profile.response_has_scope:
+        response["scope"] = " ".join(grant.scopes)
+    if profile.code_response_has_sub and grant_type == "authorization_code":
+        response["sub"] = grant.subject
     response["token_type"] = "bearer"
     return response
 
@@ -176,7 +221,7 @@ def _id_token(ctx: Context, grant: Grant, access_token: str, now: float, issuer:
         "iss": issuer,
         "sub": grant.subject,
         "aud": [grant.client_id],
-        "exp": int(now) + ctx.settings.access_token_ttl,
+        "exp": int(now) + ctx.access_token_ttl,
         "iat": int(now),
         "auth_time": int(grant.auth_time),
         "at_hash": at_hash(access_token),
@@ -192,4 +237,5 @@ _Handler = Callable[[Context, ClientConfig, dict[str, str], float], Grant]
 _HANDLERS: dict[str, _Handler] = {
     "authorization_code": _redeem_code,
     "refresh_token": _refresh,
+    "client_credentials": _client_credentials,
 }

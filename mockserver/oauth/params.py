@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from mockserver.oauth.errors import invalid_request
+from mockserver.profiles import Profile
 
 
 def post_parameters(
-    http_method: str, body: Iterable[tuple[str, str]] | None, guarded: frozenset[str]
+    http_method: str,
+    body: Iterable[tuple[str, str]] | None,
+    guarded: frozenset[str],
+    query: Iterable[tuple[str, str]] = (),
 ) -> dict[str, str]:
     """fosite's preamble for the POST endpoints (token, revoke, introspect), in its order.
 
-    `body` is the form body's pairs, or None when the body could not be parsed.
+    `body` is the form body's pairs, or None when the body could not be parsed; `query`
+    holds query-string pairs for profiles that read parameters from there too.
     """
     if http_method != "POST":
         raise invalid_request(f"HTTP method is '{http_method}', expected 'POST'.")
@@ -20,7 +25,7 @@ def post_parameters(
         raise invalid_request(
             "Unable to parse HTTP body, make sure to send a properly formatted form request body."
         )
-    pairs = list(body)
+    pairs = [*body, *query]
     if not pairs:
         raise invalid_request("The POST body can not be empty.")
     return single_values(pairs, guarded)
@@ -45,8 +50,17 @@ def single_values(items: Iterable[tuple[str, str]], guarded: frozenset[str]) -> 
     return values
 
 
-def first(params: Mapping[str, str], name: str) -> str | None:
-    return params.get(name) or None
+def query_for(profile: Profile, query: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The query-string pairs that count as parameters under `profile` (none for Hydra)."""
+    return list(query) if profile.parameters_in_query else []
+
+
+def split_scope(scope: str | None, separators: str = " ") -> tuple[str, ...]:
+    """Scopes split on any of `separators`, empty entries dropped, duplicates removed."""
+    text = scope or ""
+    for separator in separators[1:]:
+        text = text.replace(separator, separators[0])
+    return tuple(dict.fromkeys(part for part in text.split(separators[0]) if part))
 
 
 AUTHORIZE_PARAMETERS = frozenset(

@@ -24,15 +24,31 @@ async def health(request: Request) -> Response:
 
 
 def create_app(settings: Settings | None = None, *, context: Context | None = None) -> Starlette:
-    """Build the ASGI app from settings (or from a ready context that tests keep hold of)."""
+    """Build the ASGI app from settings (or from a ready context that tests keep hold of).
+
+    Every profile is served side by side (Frame.io's legacy /oauth2/... and Adobe IMS's
+    /ims/...), each route bound to its own profile's view of the one shared state.
+    """
     if context is None:
         context = Context.from_settings(settings or Settings())
     server = context.settings.server
     control = ControlAPI(context, server.control_api_enabled, server.admin_token)
-    paths = context.profile.paths
-    pages = AuthorizationPages(context)
-    token = TokenEndpoint(context)
-    resources = ResourceEndpoints(context)
+    routes = [
+        route
+        for profile_name in context.state.profiles
+        for route in _profile_routes(context.for_profile(profile_name))
+    ]
+    routes += [Route("/health", health, methods=["GET", "HEAD"]), *control.routes()]
+    app = Starlette(routes=routes, middleware=[Middleware(HarnessMiddleware, ctx=context)])
+    app.state.context = context
+    return app
+
+
+def _profile_routes(ctx: Context) -> list[Route]:
+    paths = ctx.profile.paths
+    pages = AuthorizationPages(ctx)
+    token = TokenEndpoint(ctx)
+    resources = ResourceEndpoints(ctx)
     routes = [
         Route(paths.authorize, pages.authorize, methods=["GET", "POST"]),
         Route(paths.login, pages.login, methods=["POST"]),
@@ -40,14 +56,12 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         # Every method reaches the handler so a GET gets Hydra's JSON error, not a bare 405.
         Route(paths.token, token.handle, methods=ALL_METHODS),
         Route(paths.revoke, resources.revoke, methods=ALL_METHODS),
-        Route(paths.introspect, resources.introspect, methods=ALL_METHODS),
         *(Route(path, resources.metadata, methods=["GET", "HEAD"]) for path in paths.metadata),
         Route(paths.jwks, resources.jwks, methods=["GET", "HEAD"]),
         Route(paths.userinfo, resources.userinfo, methods=["GET", "POST"]),
-        Route(paths.me, resources.me, methods=["GET", "HEAD"]),
-        Route("/health", health, methods=["GET", "HEAD"]),
-        *control.routes(),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(HarnessMiddleware, ctx=context)])
-    app.state.context = context
-    return app
+    if paths.introspect:
+        routes.append(Route(paths.introspect, resources.introspect, methods=ALL_METHODS))
+    if paths.me:
+        routes.append(Route(paths.me, resources.me, methods=["GET", "HEAD"]))
+    return routes

@@ -19,7 +19,6 @@ from mockserver.faults import Fault
 from mockserver.oauth.client_auth import basic_credentials
 from mockserver.oauth.context import Context
 from mockserver.oauth.errors import OAuthError
-from mockserver.profiles import Profile
 from mockserver.requestlog import LoggedRequest, redact_header, redact_url, redacted_params
 from mockserver.web.responses import json_body
 
@@ -57,24 +56,6 @@ class _QuietDroppedConnections(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietDroppedConnections())
 
 
-def endpoint_names(profile: Profile) -> dict[str, str]:
-    """Path -> the endpoint name faults and the log use."""
-    paths = profile.paths
-    names = {
-        paths.authorize: "authorize",
-        paths.login: "login",
-        paths.consent: "consent",
-        paths.token: "token",
-        paths.revoke: "revoke",
-        paths.introspect: "introspect",
-        paths.userinfo: "userinfo",
-        paths.jwks: "jwks",
-        paths.me: "api",
-    }
-    names.update(dict.fromkeys(paths.metadata, "metadata"))
-    return names
-
-
 def _client_id(
     headers: dict[str, str], form: list[tuple[str, str]], query: list[tuple[str, str]]
 ) -> str | None:
@@ -94,7 +75,12 @@ class HarnessMiddleware:
     def __init__(self, app: ASGIApp, ctx: Context) -> None:
         self.app = app
         self.ctx = ctx
-        self.endpoints = endpoint_names(ctx.profile)
+        # Path -> (endpoint name, the context of the profile serving it).
+        self.endpoints = {
+            path: (name, ctx.for_profile(profile_name))
+            for profile_name, profile in ctx.state.profiles.items()
+            for path, name in profile.paths.endpoint_names().items()
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -111,7 +97,7 @@ class HarnessMiddleware:
         form: list[tuple[str, str]] = []
         if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-        endpoint = self.endpoints.get(path, "other")
+        endpoint, profile_ctx = self.endpoints.get(path, ("other", self.ctx))
         client_id = _client_id(headers, form, query)
         grant_type = next((value for name, value in form if name == "grant_type"), None)
         entry = LoggedRequest(
@@ -151,15 +137,17 @@ class HarnessMiddleware:
                 await self.app(scope, replay, recording_send)
             else:
                 entry.fault = fault.id
-                await self._apply(fault, scope, replay, recording_send)
+                await self._apply(fault, profile_ctx, scope, replay, recording_send)
         finally:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             self.ctx.log.append(entry)
 
-    async def _apply(self, fault: Fault, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _apply(
+        self, fault: Fault, ctx: Context, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         if fault.delay:
             await asyncio.sleep(fault.delay)
-        profile = self.ctx.profile
+        profile = ctx.profile
         if fault.status is not None:
             status = fault.status
             data = fault.error_body(lambda error: profile.error(error).description)

@@ -33,7 +33,13 @@ class ResourceEndpoints:
     async def revoke(self, request: Request) -> Response:
         body = await read_form(request) if request.method == "POST" else []
         try:
-            handle_revocation(self.ctx, request.method, body, request.headers.get("authorization"))
+            handle_revocation(
+                self.ctx,
+                request.method,
+                body,
+                request.headers.get("authorization"),
+                request.query_params.multi_items(),
+            )
         except OAuthError as error:
             return token_error(self.ctx.profile, error)
         return Response(
@@ -49,6 +55,7 @@ class ResourceEndpoints:
                 body,
                 request.headers.get("authorization"),
                 issuer_of(self.ctx, request),
+                request.query_params.multi_items(),
             )
         except OAuthError as error:
             return token_error(self.ctx.profile, error)

@@ -26,6 +26,7 @@ class TokenEndpoint:
                 body,
                 request.headers.get("authorization"),
                 issuer_of(self.ctx, request),
+                request.query_params.multi_items(),
             )
         except OAuthError as error:
             return token_error(self.ctx.profile, error)

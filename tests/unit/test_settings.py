@@ -517,7 +517,7 @@ def test_unknown_log_level(tmp_path: Path) -> None:
 
 def test_unknown_profile(tmp_path: Path) -> None:
     path, message = config_error(tmp_path, '[server]\nprofile = "nope"\n')
-    assert message == f"{path}: [server]: unknown profile 'nope' (known: frameio-v2)"
+    assert message == f"{path}: [server]: unknown profile 'nope' (known: adobe-ims, frameio-v2)"
 
 
 def test_secret_with_method_none(tmp_path: Path) -> None:
