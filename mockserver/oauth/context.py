@@ -34,6 +34,8 @@ class EngineState:
     faults: FaultList = field(default_factory=FaultList)
     log: RequestLog = field(default_factory=RequestLog)
     seed: int | None = None
+    # What reset() returns to: the settings the server was created with.
+    initial_settings: Settings | None = None
 
 
 class Context:
@@ -58,6 +60,7 @@ class Context:
             signer=IdTokenSigner(settings.server.signing_key_file),
             profiles=profiles,
             seed=seed,
+            initial_settings=settings,
         )
         return cls(state, settings.server.profile)
 
@@ -130,13 +133,13 @@ class Context:
     def reset(self, settings: Settings | None = None) -> None:
         """Back to a fresh start: nothing issued, no faults, empty log, clock running free.
 
-        Clients and users return to those of `settings` (default: the current settings), so
-        what one test added does not leak into the next; a seeded factory starts over.
+        Clients, users and options return to those of `settings` (default: the settings it
+        was created with), so what one test added or configure()d does not leak into the
+        next; a seeded factory starts over.
         """
         state = self.state
-        if settings is not None:
-            state.settings = settings
-            state.profiles = settings.profiles
+        state.settings = settings or state.initial_settings or state.settings
+        state.profiles = state.settings.profiles
         state.registry = _registry(state.settings, state.profiles)
         state.store.clear()
         state.faults.clear()
