@@ -33,13 +33,18 @@ _DEFAULT_ERRORS = {
 }
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class FaultError(ValueError):
     """A fault rule that cannot be built; the message names the bad field."""
 
 
 @dataclass
 class Fault:
-    """One rule. Exactly one effect field is set, except `delay`, which may join any of them."""
+    """One rule. Exactly one effect field is set, except `delay`, which may join any of the
+    request effects (not the authorization-response ones: redirect_error, state, iss)."""
 
     endpoint: str
     client_id: str | None = None
@@ -72,20 +77,25 @@ class Fault:
     def _check(self) -> None:
         if self.endpoint not in ENDPOINTS:
             raise FaultError(f"endpoint: must be one of {', '.join(ENDPOINTS)}")
-        if not isinstance(self.nth, int) or self.nth < 1:
+        if not _is_int(self.nth) or self.nth < 1:
             raise FaultError("nth: must be a whole number >= 1")
-        if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
+        if self.times is not None and (not _is_int(self.times) or self.times < 1):
             raise FaultError("times: must be a whole number >= 1, or null for every call")
-        if not isinstance(self.delay, int | float) or self.delay < 0 or self.delay > 300:
+        if (
+            isinstance(self.delay, bool)
+            or not isinstance(self.delay, int | float)
+            or not 0 <= self.delay <= 300
+        ):
             raise FaultError("delay: must be between 0 and 300 seconds")
-        if self.status is not None and not (
-            isinstance(self.status, int) and 100 <= self.status <= 599
-        ):
+        if self.status is not None and not (_is_int(self.status) and 100 <= self.status <= 599):
             raise FaultError("status: must be an HTTP status between 100 and 599")
-        if self.retry_after is not None and (
-            not isinstance(self.retry_after, int) or self.retry_after < 0
-        ):
+        if self.retry_after is not None and (not _is_int(self.retry_after) or self.retry_after < 0):
             raise FaultError("retry_after: must be a whole number of seconds >= 0")
+        if not isinstance(self.drop, bool):
+            raise FaultError("drop: must be true or false")
+        for name in ("client_id", "grant_type", "error", "error_description"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise FaultError(f"{name}: must be a string")
         if self.body is not None and self.body not in MALFORMED_BODIES:
             raise FaultError(f"body: must be one of {', '.join(MALFORMED_BODIES)}")
         if self.redirect_error is not None and self.redirect_error not in REDIRECT_ERRORS:
@@ -107,6 +117,11 @@ class Fault:
             )
         if self.tampers_authorization_response and self.endpoint != "authorize":
             raise FaultError(f"{effects[0]}: only the authorize endpoint has this effect")
+        if self.tampers_authorization_response and self.delay:
+            # The response is tampered with deep inside the flow, where nothing can wait.
+            raise FaultError(
+                f"delay: cannot join {effects[0]}; add a separate authorize rule with the delay"
+            )
         if self.error is not None and self.status is None and self.body is None:
             raise FaultError("error: needs a status")
 
@@ -148,7 +163,11 @@ class Fault:
         return {"error": error, "error_description": self.error_description or describe(error)}
 
     def as_dict(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if value not in (None, False)}
+        return {
+            key: value
+            for key, value in asdict(self).items()
+            if value is not None and value is not False
+        }
 
 
 _FAULT_FIELDS = {name for name in Fault.__dataclass_fields__ if name not in ("id", "seen", "fired")}
