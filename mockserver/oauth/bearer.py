@@ -49,7 +49,12 @@ def authenticate_bearer(
         raise BearerError(401, "", "No access token was sent in the Authorization header.")
     value = authorization[7:].strip()
     token = ctx.store.find_token(value)
-    if token is None or token.kind != "access_token" or not token.is_live(ctx.clock.now()):
+    if (
+        token is None
+        or token.kind != "access_token"
+        or not ctx.owns(token.grant)
+        or not token.is_live(ctx.clock.now())
+    ):
         raise BearerError(
             401, "invalid_token", "The access token is malformed, expired, revoked or unknown."
         )

@@ -17,7 +17,7 @@ from mockserver.profiles import Profile
 from mockserver.registry import Registry
 from mockserver.requestlog import RequestLog
 from mockserver.settings import ClientConfig, Settings
-from mockserver.store import MemoryStore
+from mockserver.store import Grant, MemoryStore
 
 
 @dataclass
@@ -109,6 +109,11 @@ class Context:
     def clients(self) -> dict[str, ClientConfig]:
         """The clients this profile's endpoints serve."""
         return self.state.registry.clients_for(self.profile_name)
+
+    def owns(self, grant: Grant) -> bool:
+        """Whether `grant` belongs to this profile: other profiles' codes and tokens are
+        unknown here, so they can neither be used nor revoked from here."""
+        return grant.client_id in self.clients
 
     @property
     def access_token_ttl(self) -> int:

@@ -66,6 +66,9 @@ def issue_without_authorization(
 
     For tests of code that only needs a token. Raises ValueError naming the bad argument.
     """
+    registered = ctx.registry.clients.get(client_id)
+    if registered is not None:  # answer as the client's own profile (e.g. adobe-ims)
+        ctx = ctx.for_profile(registered.profile)
     client = ctx.clients.get(client_id)
     if client is None:
         raise ValueError(f"client_id: no client '{client_id}' is registered")
@@ -93,6 +96,8 @@ def issue_without_authorization(
 def _redeem_code(ctx: Context, client: ClientConfig, params: dict[str, str], now: float) -> Grant:
     code = params.get("code", "")
     record = ctx.store.codes.get(code)
+    if record is not None and not ctx.owns(record.grant):
+        raise invalid_grant()
     if record is not None and record.redeemed:
         # RFC 6749 4.1.2: a code used twice revokes what it issued.
         ctx.store.revoke_grant(record.grant)
@@ -118,7 +123,12 @@ def _redeem_code(ctx: Context, client: ClientConfig, params: dict[str, str], now
 
 def _refresh(ctx: Context, client: ClientConfig, params: dict[str, str], now: float) -> Grant:
     token = ctx.store.find_token(params.get("refresh_token", ""))
-    if token is None or token.kind != "refresh_token" or token.state is TokenState.REVOKED:
+    if (
+        token is None
+        or token.kind != "refresh_token"
+        or token.state is TokenState.REVOKED
+        or not ctx.owns(token.grant)
+    ):
         raise invalid_grant("The refresh token is malformed or not valid.")
     if token.state is TokenState.ROTATED:
         # Reuse of a rotated refresh token: assume theft and end the whole family.

@@ -64,7 +64,7 @@ def handle_introspection(
     params = _parameters(ctx, http_method, body, query)
     _authenticate(ctx, authorization, params)
     token = ctx.store.find_token(_token_parameter(params))
-    if token is None or not token.is_live(ctx.clock.now()):
+    if token is None or not ctx.owns(token.grant) or not token.is_live(ctx.clock.now()):
         return {"active": False}
     grant = token.grant
     user = ctx.registry.user_by_id(grant.subject)

@@ -41,6 +41,7 @@ def _client_json(client: Any) -> dict[str, Any]:
         "name": client.name,
         "token_endpoint_auth_method": client.token_endpoint_auth_method,
         "grant_types": list(client.grant_types),
+        "profile": client.profile,
     }
 
 

@@ -99,7 +99,8 @@ class HarnessMiddleware:
             form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         endpoint, profile_ctx = self.endpoints.get(path, ("other", self.ctx))
         client_id = _client_id(headers, form, query)
-        grant_type = next((value for name, value in form if name == "grant_type"), None)
+        params = [*form, *query] if profile_ctx.profile.parameters_in_query else form
+        grant_type = next((value for name, value in params if name == "grant_type"), None)
         entry = LoggedRequest(
             id=0,
             time=self.ctx.clock.now(),
