@@ -106,12 +106,8 @@ class Profile:
     code_response_has_sub: bool = False
     # Refresh responses carry an id_token when openid was granted.
     refresh_response_has_id_token: bool = True
-    # Rotate refresh tokens on every use (and treat reuse as theft).
-    rotate_refresh_tokens: bool = True
     # "base+hint" (fosite: base description, a space, the hint) or "hint" (the hint alone).
     description_style: str = "base+hint"
-    # Issuer the id_token and discovery document name; None: the request's origin.
-    fixed_issuer: str | None = None
     unknown_grant_error: str = "invalid_request"
     token_endpoint_auth_methods: tuple[str, ...] = (
         "client_secret_basic",
