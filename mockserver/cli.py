@@ -35,7 +35,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; `login` and `conformance` are added only when `command` may need them,
+    so `serve` starts without importing the client library or the conformance suite."""
     parser = _Parser(prog=PROG, description="A local, faithful Frame.io OAuth 2 server.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     serve = commands.add_parser("serve", help="run the mock authorization server")
@@ -71,6 +73,14 @@ def _build_parser() -> argparse.ArgumentParser:
         "listening on a non-loopback address",
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="uvicorn log level (default info)")
+    if command != "serve" and command != "conformance":
+        from client._cli import add_login_command
+
+        add_login_command(commands)
+    if command != "serve" and command != "login":
+        from conformance.cli import add_parser as add_conformance_command
+
+        add_conformance_command(commands)
     return parser
 
 
@@ -165,11 +175,21 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = next((word for word in arguments if not word.startswith("-")), None)
+    parser = _build_parser(command)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "login":
+            from client._cli import run_login
+
+            return run_login(args, PROG)
+        if args.command == "conformance":
+            from conformance.cli import run as run_conformance
+
+            return run_conformance(args)
         parser.print_help()
         return 2
     except (UsageError, ConfigError) as error:

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from mockserver.oauth.authorize import AuthorizationRequest
 
 # Keep expired refresh tokens this long past expiry, so their use answers "expired"
-# rather than "not valid"; everything else is dropped as soon as it expires.
+# rather than "not valid"; everything else is dropped as soon as it expires (and nothing
+# of a family is dropped while one of its tokens is live).
 EXPIRED_REFRESH_RETENTION = 24 * 3600
 PURGE_INTERVAL = 60.0
 
@@ -167,17 +168,25 @@ class MemoryStore:
             return
         with self.lock:
             self._next_purge = now + PURGE_INTERVAL
-            self.codes = {k: v for k, v in self.codes.items() if now < v.expires_at}
             self.pending = {k: v for k, v in self.pending.items() if now < v.expires_at}
             self.sessions = {k: v for k, v in self.sessions.items() if now < v.expires_at}
+            # While a family still has a live token, all its records stay (as in Hydra's
+            # database): replaying its code or a rotated refresh token, or revoking one of its
+            # expired tokens, must still end the family.
+            live_grants = {t.grant.id for t in self.tokens.values() if t.is_live(now)}
             kept: dict[str, IssuedToken] = {}
             for value, token in self.tokens.items():
                 retention = EXPIRED_REFRESH_RETENTION if token.kind == "refresh_token" else 0
-                if now < token.expires_at + retention:
+                if now < token.expires_at + retention or token.grant.id in live_grants:
                     kept[value] = token
                 else:
                     token.grant.tokens.discard(value)
             self.tokens = kept
+            self.codes = {
+                k: v
+                for k, v in self.codes.items()
+                if now < v.expires_at or (v.redeemed and v.grant.id in live_grants)
+            }
 
     def clear(self) -> None:
         with self.lock:

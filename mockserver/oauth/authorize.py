@@ -106,7 +106,8 @@ def validate_authorization_request(
             "invalid_request",
             f"Request parameter 'state' must be at most {profile.state_max_length} characters.",
         )
-    if len(state) < profile.state_min_length:
+    # fosite compares Go's len(state): UTF-8 bytes, not characters.
+    if len(state.encode("utf-8", "surrogateescape")) < profile.state_min_length:
         raise refuse(
             "invalid_state",
             f"Request parameter 'state' must be at least be {profile.state_min_length} "

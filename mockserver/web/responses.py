@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
 from mockserver.oauth.errors import OAuthError
 from mockserver.profiles import Profile
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 # Every page and redirect of the authorization flow: never framed, cached or leaked via Referer.
 PAGE_HEADERS = {
@@ -24,10 +27,17 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-)
+
+@cache
+def _templates() -> Environment:
+    # Built on first use: Jinja2 is a noticeable share of startup, and auto-approve and
+    # token traffic never render a page.
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
 
 
 def json_body(data: dict[str, Any]) -> bytes:
@@ -51,7 +61,7 @@ def redirect(location: str, status: int = 303) -> Response:
 
 
 def page(template: str, status: int = 200, **values: Any) -> Response:
-    html = _templates.get_template(template).render(**values)
+    html = _templates().get_template(template).render(**values)
     return Response(html, status, headers=PAGE_HEADERS, media_type="text/html")
 
 

@@ -1,0 +1,31 @@
+"""Importing this package registers every server check in conformance.server.table.TABLE."""
+
+from conformance.server.checks import (
+    authorize,
+    client_auth,
+    codes,
+    entropy,
+    metadata,
+    pages,
+    pkce,
+    redirects,
+    refresh,
+    resource,
+    token_endpoint,
+    transport,
+)
+
+__all__ = [
+    "authorize",
+    "client_auth",
+    "codes",
+    "entropy",
+    "metadata",
+    "pages",
+    "pkce",
+    "redirects",
+    "refresh",
+    "resource",
+    "token_endpoint",
+    "transport",
+]

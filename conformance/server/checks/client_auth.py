@@ -1,0 +1,170 @@
+"""Client authentication at the token endpoint (S32-S36, S47, S54)."""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urlencode
+
+from conformance.model import Level, Verdict, not_applicable
+from conformance.server.context import ServerContext
+from conformance.server.flows import (
+    code_pairs,
+    error_code,
+    issued,
+    obtain_code,
+    redeem,
+    token_call,
+)
+from conformance.server.grading import Case, failed, grade, passed, warned
+from conformance.server.http import Call
+from conformance.server.table import check
+from conformance.server.target import ClientSpec
+
+
+def _wrong(client: ClientSpec, secret: str) -> ClientSpec:
+    return dataclasses.replace(client, client_secret=secret)
+
+
+def _refused(label: str, call: Call, expected: tuple[str, ...] = ("invalid_client",)) -> Case:
+    if issued(call):
+        return failed(label, "tokens issued", call.evidence())
+    code = error_code(call)
+    if code not in expected:
+        return warned(
+            label, f"refused with {code!r}, expected {' or '.join(expected)}", call.evidence()
+        )
+    return passed(label, f"{call.status} {code}", call.evidence())
+
+
+def basic_client(ctx: ServerContext) -> ClientSpec:
+    client = next((c for c in ctx.clients if c.auth_method == "client_secret_basic"), None)
+    if client is None:
+        raise not_applicable("the target lists no client with auth_method client_secret_basic")
+    return client
+
+
+@check(
+    "S32",
+    "Confidential client must authenticate (missing, wrong, empty secret refused)",
+    ("RFC 6749 3.2.1", "RFC 6749 5.2"),
+    Level.MUST,
+)
+def must_authenticate(ctx: ServerContext) -> Verdict:
+    client = ctx.need_confidential()
+    method = client.auth_method
+    secret = client.client_secret or ""
+    attempts = [
+        ("no secret (client_id only)", client, "none", ("invalid_client", "invalid_request")),
+        ("wrong secret", _wrong(client, secret + "-wrong"), method, ("invalid_client",)),
+        ("empty secret", _wrong(client, ""), method, ("invalid_client", "invalid_request")),
+        ("no credentials at all", client, None, ("invalid_client", "invalid_request")),
+    ]
+    cases = []
+    for label, as_client, auth, expected in attempts:
+        got = obtain_code(ctx, client)
+        call = token_call(ctx, as_client, code_pairs(got), auth=auth)
+        cases.append(_refused(label, call, expected))
+    return grade(cases, "refused")
+
+
+@check(
+    "S33",
+    "HTTP Basic with form-urlencoded id and secret (special characters)",
+    ("RFC 6749 2.3.1", "RFC 6749 B"),
+    Level.MUST,
+)
+def basic_special_characters(ctx: ServerContext) -> Verdict:
+    special = [
+        c for c in ctx.clients if c.auth_method == "client_secret_basic" and c.has_special_secret
+    ]
+    if not special:
+        return Verdict.not_applicable(
+            "needs a client_secret_basic client whose secret has characters that form-encoding "
+            "changes (e.g. ' ', '+', '%', ':', '&')"
+        )
+    client = special[0]
+    got = obtain_code(ctx, client)
+    call = redeem(ctx, got)
+    if issued(call):
+        return Verdict.passed(
+            "Basic with the form-urlencoded secret authenticates", call.evidence()
+        )
+    return Verdict.failed(
+        f"the form-urlencoded secret was refused ({error_code(call)})", call.evidence()
+    )
+
+
+@check("S34", "Client credentials in the request URI refused", "RFC 6749 2.3.1", Level.MUST)
+def credentials_in_query(ctx: ServerContext) -> Verdict:
+    client = ctx.need_confidential()
+    got = obtain_code(ctx, client)
+    query = urlencode({"client_id": client.client_id, "client_secret": client.client_secret or ""})
+    call = token_call(
+        ctx, client, code_pairs(got), auth=None, url=f"{ctx.endpoints['token']}?{query}"
+    )
+    if issued(call):
+        return Verdict.failed("tokens issued with the secret in the query string", call.evidence())
+    return Verdict.passed(f"refused ({call.status} {error_code(call)})", call.evidence())
+
+
+@check(
+    "S35",
+    "Two client authentication methods in one request refused",
+    "RFC 6749 2.3",
+    Level.ADVISORY,
+)
+def two_methods(ctx: ServerContext) -> Verdict:
+    client = basic_client(ctx)
+    got = obtain_code(ctx, client)
+    body = [("client_id", client.client_id), ("client_secret", client.client_secret or "")]
+    call = token_call(ctx, client, code_pairs(got) + body, auth="client_secret_basic")
+    if issued(call):
+        return Verdict.warned(
+            "Basic and client_secret in the body together were accepted", call.evidence()
+        )
+    return Verdict.passed(f"refused ({call.status} {error_code(call)})", call.evidence())
+
+
+@check("S36", "invalid_client after Basic: 401 with WWW-Authenticate", "RFC 6749 5.2", Level.MUST)
+def basic_challenge(ctx: ServerContext) -> Verdict:
+    client = basic_client(ctx)
+    got = obtain_code(ctx, client)
+    call = redeem(ctx, got, client=_wrong(client, (client.client_secret or "") + "-wrong"))
+    if issued(call):
+        return Verdict.failed("a wrong secret was accepted", call.evidence())
+    challenge = call.header("www-authenticate")
+    if call.status == 401 and challenge:
+        return Verdict.passed(f"401 with WWW-Authenticate: {challenge}", call.evidence())
+    if call.status == 401:
+        return Verdict.failed("401 without WWW-Authenticate", call.evidence())
+    return Verdict.failed(f"HTTP {call.status} {error_code(call)}, expected 401", call.evidence())
+
+
+@check("S47", "Public client must send client_id", ("RFC 6749 3.2.1", "RFC 6749 4.1.3"), Level.MUST)
+def public_client_id(ctx: ServerContext) -> Verdict:
+    client = ctx.need_public()
+    got = obtain_code(ctx, client)
+    call = redeem(ctx, got, auth=None)
+    if issued(call):
+        return Verdict.failed("tokens issued without client_id", call.evidence())
+    return Verdict.passed(f"refused ({call.status} {error_code(call)})", call.evidence())
+
+
+@check("S54", "Brute force on client secrets throttled", "RFC 6749 2.3.1", Level.MUST)
+def brute_force(ctx: ServerContext) -> Verdict:
+    attempts = ctx.target.options.brute_force_attempts
+    if attempts == 0:
+        return Verdict.not_decidable("disabled (options.brute_force_attempts = 0)")
+    client = ctx.need_confidential()
+    last: Call | None = None
+    pairs = [("grant_type", "authorization_code"), ("code", "conformance-invalid-code")]
+    for index in range(attempts):
+        last = token_call(ctx, _wrong(client, f"guess-{index}"), pairs)
+        if last.status == 429 or last.header("retry-after"):
+            return Verdict.passed(f"throttled after {index + 1} wrong secrets", last.evidence())
+    assert last is not None
+    return Verdict.not_decidable(
+        f"{attempts} wrong secrets in a row were answered without throttling; whether secrets "
+        "are strong enough to make guessing moot cannot be seen from outside",
+        last.evidence(),
+    )

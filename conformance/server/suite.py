@@ -1,0 +1,44 @@
+"""Run the server suite: open the target, run the selected checks, return the report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import conformance.server.checks  # noqa: F401 - registers every check in TABLE
+from conformance.model import Report
+from conformance.runner import Progress, run_checks
+from conformance.server.context import ServerContext
+from conformance.server.discovery import SetupError
+from conformance.server.login import load_hook
+from conformance.server.table import TABLE
+from conformance.server.target import Target
+
+# Run after the others: a server that locks a client out after wrong secrets would
+# otherwise fail every check that follows for reasons of its own making.
+RUN_LAST = ("S54",)
+
+
+def run_server_suite(
+    target: Target, only: Iterable[str] | None = None, progress: Progress | None = None
+) -> Report:
+    """Raises KeyError for unknown check ids and discovery.SetupError when the server's
+    endpoints cannot be found; every other problem becomes a check's `error` outcome."""
+    checks = TABLE.select(only)
+    ordered = [c for c in checks if c.info.id not in RUN_LAST] + [
+        c for c in checks if c.info.id in RUN_LAST
+    ]
+    if target.login.hook:
+        try:
+            load_hook(target.login.hook, str(target.base_dir))
+        except (ImportError, ValueError) as error:
+            raise SetupError(f"[login] hook {target.login.hook!r}: {error}") from None
+    context = ServerContext.open(target)
+    try:
+        description = target.describe()
+        description["endpoints"] = dict(context.endpoints)
+        report = run_checks(ordered, context, "server", description, progress)
+    finally:
+        context.close()
+    position = {check_id: index for index, check_id in enumerate(TABLE.ids())}
+    report.results.sort(key=lambda result: position[result.info.id])
+    return report
