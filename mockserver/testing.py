@@ -216,7 +216,11 @@ class MockServer:
         self.context.reset(self.settings)
 
     def issue_token(
-        self, user: str, client_id: str, scopes: Iterable[str] = ("account.read", "offline")
+        self, user: str, client_id: str, scopes: Iterable[str] | None = None
     ) -> TokenResponse:
-        """Tokens for `user` (an email) and `client_id`, as if they had authorized, no browser."""
-        return issue_without_authorization(self.context, client_id, user, tuple(scopes), self.url)
+        """Tokens for `user` (an email) and `client_id`, as if they had authorized, no browser.
+
+        `scopes` defaults to every scope the client is registered with.
+        """
+        chosen = None if scopes is None else tuple(scopes)
+        return issue_without_authorization(self.context, client_id, user, chosen, self.url)

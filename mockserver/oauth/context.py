@@ -147,8 +147,8 @@ class Context:
         state.profiles = state.settings.profiles
         state.registry = _registry(state.settings, state.profiles)
         state.store.clear()
-        state.faults.clear()
-        state.log.clear()
+        state.faults = FaultList()  # fresh, so fault and log ids start at 1 again
+        state.log = RequestLog(capacity=state.log.capacity)
         state.clock.reset()
         state.tokens = TokenFactory.seeded(state.seed)
 

@@ -7,7 +7,7 @@ so of many concurrent requests with the same code or refresh token exactly one s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from mockserver.oauth.client_auth import authenticate_client
@@ -15,7 +15,7 @@ from mockserver.oauth.context import Context
 from mockserver.oauth.errors import OAuthError, invalid_grant, invalid_request
 from mockserver.oauth.idtoken import at_hash
 from mockserver.oauth.minting import mint
-from mockserver.oauth.params import TOKEN_PARAMETERS, post_parameters, query_for, split_scope
+from mockserver.oauth.params import TOKEN_PARAMETERS, EndpointRequest, split_scope
 from mockserver.oauth.pkce import check_verifier
 from mockserver.settings import ClientConfig
 from mockserver.store import Grant, IssuedToken, TokenState
@@ -23,20 +23,10 @@ from mockserver.store import Grant, IssuedToken, TokenState
 TokenResponse = dict[str, Any]
 
 
-def handle_token_request(
-    ctx: Context,
-    http_method: str,
-    body: Sequence[tuple[str, str]] | None,
-    authorization: str | None,
-    issuer: str,
-    query: Sequence[tuple[str, str]] = (),
-) -> TokenResponse:
-    """Answer a token request; `body` is None when the form could not be parsed.
-
-    `query` counts only where the profile takes parameters from the query string too.
-    """
+def handle_token_request(ctx: Context, request: EndpointRequest) -> TokenResponse:
+    """Answer a token request, or raise the OAuthError the real server would give."""
     profile = ctx.profile
-    params = post_parameters(http_method, body, TOKEN_PARAMETERS, query_for(profile, query))
+    params = request.parameters(profile, TOKEN_PARAMETERS)
     grant_type = params.get("grant_type")
     if not grant_type:
         raise invalid_request("Request parameter 'grant_type' is missing")
@@ -44,7 +34,7 @@ def handle_token_request(
     if handler is None or grant_type not in profile.grant_types:
         raise OAuthError(profile.unknown_grant_error, profile.unknown_grant_hint)
     client = authenticate_client(
-        ctx.clients, authorization, params, profile.secret_methods_interchangeable
+        ctx.clients, request.authorization, params, profile.secret_methods_interchangeable
     )
     if grant_type not in client.grant_types:
         raise OAuthError(
@@ -54,17 +44,17 @@ def handle_token_request(
     now = ctx.clock.now()
     with ctx.store.transaction():
         grant = handler(ctx, client, params, now)
-        response = _issue_tokens(ctx, client, grant, now, issuer, grant_type)
+        response = _issue_tokens(ctx, client, grant, now, request.issuer, grant_type)
     ctx.store.purge_expired(now)
     return response
 
 
 def issue_without_authorization(
-    ctx: Context, client_id: str, user_email: str, scopes: tuple[str, ...], issuer: str
+    ctx: Context, client_id: str, user_email: str, scopes: tuple[str, ...] | None, issuer: str
 ) -> TokenResponse:
-    """Tokens as if `user_email` had authorized `client_id` for `scopes`: no browser, no code.
-
-    For tests of code that only needs a token. Raises ValueError naming the bad argument.
+    """Tokens as if `user_email` had authorized `client_id` for `scopes` (default: all the
+    client's scopes): no browser, no code. For tests of code that only needs a token.
+    Raises ValueError naming the bad argument.
     """
     registered = ctx.registry.clients.get(client_id)
     if registered is not None:  # answer as the client's own profile (e.g. adobe-ims)
@@ -75,6 +65,8 @@ def issue_without_authorization(
     user = ctx.registry.user_by_email(user_email)
     if user is None:
         raise ValueError(f"user: no user '{user_email}' is registered")
+    if scopes is None:
+        scopes = client.scopes
     for scope in scopes:
         if scope not in client.scopes:
             raise ValueError(f"scopes: client '{client_id}' is not allowed scope '{scope}'")

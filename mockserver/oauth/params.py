@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from mockserver.oauth.errors import invalid_request
 from mockserver.profiles import Profile
+
+
+@dataclass(frozen=True)
+class EndpointRequest:
+    """What a POST endpoint (token, revoke, introspect) reads from an HTTP request."""
+
+    method: str
+    # The form body's pairs; None when the body could not be parsed.
+    body: Sequence[tuple[str, str]] | None
+    authorization: str | None
+    query: Sequence[tuple[str, str]]
+    issuer: str
+
+    def parameters(self, profile: Profile, guarded: frozenset[str]) -> dict[str, str]:
+        """fosite's preamble, then the parameters as one dict (query ones where the profile
+        takes them)."""
+        return post_parameters(self.method, self.body, guarded, query_for(profile, self.query))
 
 
 def post_parameters(

@@ -58,6 +58,8 @@ def match_redirect_uri(requested: str | None, registered: tuple[str, ...]) -> st
 
 def with_query(uri: str, params: Mapping[str, str]) -> str:
     """`uri` with `params` set in its query; its own parameters are kept (sorted, as Go encodes)."""
+    if "?" not in uri and "#" not in uri:  # the usual case: nothing of its own to merge
+        return f"{uri}?{urlencode(sorted(params.items()))}"
     parts = urlsplit(uri)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     query.update(params)

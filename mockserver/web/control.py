@@ -196,13 +196,16 @@ class ControlAPI:
         unknown = sorted(set(data) - {"user", "client_id", "scopes"})
         if unknown:
             raise ControlError(f"{unknown[0]}: unknown field (use user, client_id, scopes)")
-        user, client_id, scopes = data.get("user"), data.get("client_id"), data.get("scopes", [])
+        user, client_id, scopes = data.get("user"), data.get("client_id"), data.get("scopes")
         if not isinstance(user, str) or not user:
             raise ControlError("user: required, the user's email")
         if not isinstance(client_id, str) or not client_id:
             raise ControlError("client_id: required")
-        if not isinstance(scopes, list) or not all(isinstance(item, str) for item in scopes):
+        if scopes is not None and (
+            not isinstance(scopes, list) or not all(isinstance(item, str) for item in scopes)
+        ):
             raise ControlError("scopes: must be a list of strings")
+        chosen = None if scopes is None else tuple(scopes)
         issuer = issuer_of(self.ctx, request)
-        answer = issue_without_authorization(self.ctx, client_id, user, tuple(scopes), issuer)
+        answer = issue_without_authorization(self.ctx, client_id, user, chosen, issuer)
         return JSONResponse(answer, 201)

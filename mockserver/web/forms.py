@@ -1,4 +1,4 @@
-"""What the engine needs from a request: form pairs (python-multipart via Starlette), the issuer."""
+"""What the engine needs from a request: its form pairs and the issuer."""
 
 from __future__ import annotations
 
@@ -7,10 +7,21 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from mockserver.oauth.context import Context
+from mockserver.oauth.params import EndpointRequest
+
+# Where the harness middleware leaves the url-encoded body it already parsed for the log.
+PARSED_FORM_KEY = "frameio_mock.form"
 
 
 async def read_form(request: Request) -> list[tuple[str, str]] | None:
-    """The body's form fields, [] when the body is not a form, None when it cannot be parsed."""
+    """The body's form fields, [] when the body is not a form, None when it cannot be parsed.
+
+    A url-encoded body already parsed by the harness is not parsed twice; anything else
+    (multipart) goes through Starlette and python-multipart.
+    """
+    parsed: list[tuple[str, str]] | None = request.scope.get(PARSED_FORM_KEY)
+    if parsed is not None:
+        return parsed
     try:
         form = await request.form()
     except (MultiPartException, FormParserError, UnicodeDecodeError, ValueError):
@@ -23,4 +34,19 @@ def issuer_of(ctx: Context, request: Request) -> str:
     configured = ctx.settings.server.issuer
     if configured:
         return configured.rstrip("/")
-    return f"{request.url.scheme}://{request.url.netloc}"
+    host = request.headers.get("host")
+    if not host:  # HTTP/1.0 without Host: fall back to the address the server listens on
+        return f"{request.url.scheme}://{request.url.netloc}"
+    return f"{request.scope.get('scheme', 'http')}://{host}"
+
+
+async def endpoint_request(ctx: Context, request: Request) -> EndpointRequest:
+    """What the token, revoke and introspect endpoints hand to the engine."""
+    return EndpointRequest(
+        method=request.method,
+        # fosite reads only the body (r.PostForm); profiles that want the query get it too.
+        body=await read_form(request) if request.method == "POST" else [],
+        authorization=request.headers.get("authorization"),
+        query=request.query_params.multi_items(),
+        issuer=issuer_of(ctx, request),
+    )

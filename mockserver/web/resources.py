@@ -20,7 +20,7 @@ from mockserver.oauth.errors import OAuthError
 from mockserver.oauth.metadata import server_metadata
 from mockserver.oauth.revocation import handle_introspection, handle_revocation
 from mockserver.settings import UserConfig
-from mockserver.web.forms import issuer_of, read_form
+from mockserver.web.forms import endpoint_request, issuer_of, read_form
 from mockserver.web.responses import token_error, token_json
 
 _STATUS_TITLES = {401: "Unauthorized", 403: "Forbidden"}
@@ -31,15 +31,8 @@ class ResourceEndpoints:
         self.ctx = ctx
 
     async def revoke(self, request: Request) -> Response:
-        body = await read_form(request) if request.method == "POST" else []
         try:
-            handle_revocation(
-                self.ctx,
-                request.method,
-                body,
-                request.headers.get("authorization"),
-                request.query_params.multi_items(),
-            )
+            handle_revocation(self.ctx, await endpoint_request(self.ctx, request))
         except OAuthError as error:
             return token_error(self.ctx.profile, error)
         return Response(
@@ -47,16 +40,8 @@ class ResourceEndpoints:
         )
 
     async def introspect(self, request: Request) -> Response:
-        body = await read_form(request) if request.method == "POST" else []
         try:
-            answer = handle_introspection(
-                self.ctx,
-                request.method,
-                body,
-                request.headers.get("authorization"),
-                issuer_of(self.ctx, request),
-                request.query_params.multi_items(),
-            )
+            answer = handle_introspection(self.ctx, await endpoint_request(self.ctx, request))
         except OAuthError as error:
             return token_error(self.ctx.profile, error)
         return token_json(self.ctx.profile, answer)

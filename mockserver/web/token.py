@@ -8,7 +8,7 @@ from starlette.responses import Response
 from mockserver.oauth.context import Context
 from mockserver.oauth.errors import OAuthError
 from mockserver.oauth.grants import handle_token_request
-from mockserver.web.forms import issuer_of, read_form
+from mockserver.web.forms import endpoint_request
 from mockserver.web.responses import token_error, token_json
 
 
@@ -17,17 +17,8 @@ class TokenEndpoint:
         self.ctx = ctx
 
     async def handle(self, request: Request) -> Response:
-        # Only the body counts (fosite reads r.PostForm): credentials in the query are ignored.
-        body = await read_form(request) if request.method == "POST" else []
         try:
-            answer = handle_token_request(
-                self.ctx,
-                request.method,
-                body,
-                request.headers.get("authorization"),
-                issuer_of(self.ctx, request),
-                request.query_params.multi_items(),
-            )
+            answer = handle_token_request(self.ctx, await endpoint_request(self.ctx, request))
         except OAuthError as error:
             return token_error(self.ctx.profile, error)
         return token_json(self.ctx.profile, answer)

@@ -369,8 +369,9 @@ async def test_issue_token_gives_working_tokens() -> None:
 
 async def test_issue_token_default_scopes_and_no_refresh_without_offline() -> None:
     mock = make_mock()
-    default = mock.issue_token(USER_EMAIL, PKCE_ID)
-    assert default["scope"] == "account.read offline"
+    default = mock.issue_token(USER_EMAIL, PKCE_ID)  # every scope the client has
+    registered = mock.context.registry.clients[PKCE_ID].scopes
+    assert default["scope"] == " ".join(registered)
     assert "refresh_token" in default
     online = mock.issue_token(USER_EMAIL, PKCE_ID, ["account.read"])
     assert "refresh_token" not in online
