@@ -2,13 +2,15 @@
 
 A rule matches an endpoint (and optionally a client_id and grant_type), counts the calls it
 matches, and fires on calls nth .. nth+times-1. What it does is its effect: an HTTP error with
-an OAuth body, a malformed body, a dropped connection, a delay, or (at the authorization
-endpoint) a tampered authorization response: an error redirect, a wrong or missing state or iss.
+an OAuth body, a malformed body, changed members in a token answer, a dropped connection, a
+delay, or (at the authorization endpoint) a tampered authorization response: an error redirect,
+a wrong or missing state or iss.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -16,7 +18,7 @@ from typing import Any
 
 ENDPOINTS = ("authorize", "token", "revoke", "introspect", "userinfo", "api")
 MALFORMED_BODIES = ("not_json", "truncated_json", "html", "wrong_content_type")
-REDIRECT_ERRORS = ("access_denied", "temporarily_unavailable", "server_error")
+REDIRECT_ERRORS = ("access_denied", "temporarily_unavailable", "server_error", "invalid_request")
 TAMPERING = ("wrong", "missing")
 WRONG_ISSUER = "https://wrong-issuer.invalid"
 
@@ -35,6 +37,16 @@ _DEFAULT_ERRORS = {
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_json_object(value: object) -> bool:
+    if not isinstance(value, dict) or not value:
+        return False
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return all(isinstance(name, str) for name in value)
 
 
 class FaultError(ValueError):
@@ -57,6 +69,9 @@ class Fault:
     error_description: str | None = None
     retry_after: int | None = None
     body: str | None = None  # one of MALFORMED_BODIES
+    # JSON members set in a successful token answer (None removes one): unknown members,
+    # token_type "Bearer", no expires_in...
+    members: dict[str, Any] | None = None
     drop: bool = False
     delay: float = 0.0
     redirect_error: str | None = None  # one of REDIRECT_ERRORS
@@ -98,6 +113,10 @@ class Fault:
                 raise FaultError(f"{name}: must be a string")
         if self.body is not None and self.body not in MALFORMED_BODIES:
             raise FaultError(f"body: must be one of {', '.join(MALFORMED_BODIES)}")
+        if self.members is not None and not _is_json_object(self.members):
+            raise FaultError("members: must be a non-empty JSON object")
+        if self.members is not None and self.endpoint != "token":
+            raise FaultError("members: only the token endpoint has this effect")
         if self.redirect_error is not None and self.redirect_error not in REDIRECT_ERRORS:
             raise FaultError(f"redirect_error: must be one of {', '.join(REDIRECT_ERRORS)}")
         for name in ("state", "iss"):
@@ -105,15 +124,15 @@ class Fault:
                 raise FaultError(f"{name}: must be 'wrong' or 'missing'")
         effects = [
             name
-            for name in ("status", "body", "drop", "redirect_error", "state", "iss")
+            for name in ("status", "body", "members", "drop", "redirect_error", "state", "iss")
             if getattr(self, name)
         ]
         if len(effects) > 1:
             raise FaultError(f"{effects[1]}: a rule has one effect, and this one has {effects[0]}")
         if not effects and not self.delay:
             raise FaultError(
-                "status: a rule needs an effect (status, body, drop, delay, redirect_error, "
-                "state or iss)"
+                "status: a rule needs an effect (status, body, members, drop, delay, "
+                "redirect_error, state or iss)"
             )
         if self.tampers_authorization_response and self.endpoint != "authorize":
             raise FaultError(f"{effects[0]}: only the authorize endpoint has this effect")

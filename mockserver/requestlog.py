@@ -6,14 +6,16 @@ can still check that a client sent the refresh token it was given, without the l
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import re
 import threading
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import unquote_plus
 
 # Parameter names whose values are secrets or bearer credentials.
 SECRET_PARAMETERS = frozenset(
@@ -43,9 +45,26 @@ def redact_header(name: str, value: str) -> str:
     if name not in SECRET_HEADERS:
         return value
     scheme, _, credentials = value.partition(" ")
+    if name == "authorization" and scheme.lower() == "basic":
+        # Keep the client id readable; fingerprint the (form-url-decoded) secret, so
+        # fingerprint(secret) can be compared with what the client sent.
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except ValueError:
+            decoded = ""
+        if ":" in decoded:
+            client_id, secret = decoded.split(":", 1)
+            return f"{scheme} {unquote_plus(client_id)}:{fingerprint(unquote_plus(secret))}"
     if credentials and name != "cookie":
         return f"{scheme} {fingerprint(credentials)}"
     return fingerprint(value)
+
+
+def redacted_headers(headers: dict[str, str]) -> dict[str, str]:
+    """`headers` with the credential-carrying ones fingerprinted (a copy only when needed)."""
+    if SECRET_HEADERS.isdisjoint(headers):
+        return headers
+    return {name: redact_header(name, value) for name, value in headers.items()}
 
 
 Params = dict[str, str | list[str]]
@@ -66,19 +85,55 @@ def redacted_params(pairs: list[tuple[str, str]]) -> Params:
     return result
 
 
+_SECRET_IN_QUERY = re.compile(r"([?&](?:" + "|".join(sorted(SECRET_PARAMETERS)) + r")=)([^&#]*)")
+
+
 def redact_url(url: str) -> str:
     """A URL (e.g. a Location header) with secret query parameters fingerprinted."""
-    parts = urlsplit(url)
-    if not parts.query:
+    if "?" not in url:
         return url
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    if not any(name in SECRET_PARAMETERS for name, _ in pairs):
-        return url
-    query = "&".join(
-        f"{name}={fingerprint(value) if name in SECRET_PARAMETERS else value}"
-        for name, value in pairs
+    return _SECRET_IN_QUERY.sub(
+        lambda match: match.group(1) + fingerprint(unquote_plus(match.group(2))), url
     )
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+_CHARACTER_CLASSES = (("A-Z", str.isupper), ("a-z", str.islower), ("0-9", str.isdigit))
+_UNRESERVED_MARKS = "-._~"
+
+
+def value_shape(value: str) -> str:
+    """What a secret looks like without what it is: its length and character classes, e.g.
+    "43 A-Z a-z 0-9 - _" (RFC 3986 unreserved marks by name, anything else as "other")."""
+    seen = set(value)
+    ascii_letters_digits = {c for c in seen if c.isascii() and c.isalnum()}
+    classes = [
+        name for name, test in _CHARACTER_CLASSES if any(test(c) for c in ascii_letters_digits)
+    ]
+    classes += [mark for mark in _UNRESERVED_MARKS if mark in seen]
+    if seen - ascii_letters_digits - set(_UNRESERVED_MARKS):
+        classes.append("other")
+    return " ".join([str(len(value)), *classes])
+
+
+def secret_shapes(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    return {name: value_shape(value) for name, value in pairs if name in SECRET_PARAMETERS}
+
+
+def answer_facts(body: bytes) -> tuple[dict[str, str], str | None]:
+    """From a JSON answer: fingerprints of the secrets it hands out, and its OAuth error."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return {}, None
+    if not isinstance(document, dict):
+        return {}, None
+    issued = {
+        name: fingerprint(value)
+        for name, value in document.items()
+        if name in SECRET_PARAMETERS and isinstance(value, str) and value
+    }
+    error = document.get("error")
+    return issued, error if isinstance(error, str) else None
 
 
 @dataclass
@@ -99,6 +154,11 @@ class LoggedRequest:
     grant_type: str | None = None
     location: str | None = None  # the redirect target, for authorization responses
     fault: int | None = None  # id of the fault rule that changed the answer
+    # Length and character classes of each secret parameter sent (value_shape), never the value.
+    shapes: dict[str, str] = field(default_factory=dict)
+    # Token answers: fingerprints of what they handed out, or the OAuth error they gave.
+    issued: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,12 +1,25 @@
-"""Turning the sub-cases of one check (variants, attempts) into one verdict."""
+"""Grading helpers of the server suite: registered error codes, their characters, and how a
+refused grant is judged (the generic Case and grade() live in conformance.grading)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from conformance.model import Exchange, Outcome, Verdict
+from conformance.grading import Case, failed, grade, passed, warned
+from conformance.model import Outcome
 from conformance.server.http import Call
+
+__all__ = [
+    "AUTHORIZATION_ERRORS",
+    "TOKEN_ERRORS",
+    "Case",
+    "allowed_error_text",
+    "failed",
+    "grade",
+    "grant_refusal",
+    "passed",
+    "warned",
+]
 
 # RFC 6749 A.7 / A.8: error and error_description are %x20-21 / %x23-5B / %x5D-7E.
 _ERROR_CHARACTERS = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
@@ -52,50 +65,6 @@ TOKEN_ERRORS = frozenset(
 
 def allowed_error_text(value: str) -> bool:
     return bool(_ERROR_CHARACTERS.fullmatch(value))
-
-
-@dataclass(frozen=True)
-class Case:
-    """One sub-case: its label, how it went (PASS, WARN or FAIL), why, and its evidence."""
-
-    label: str
-    outcome: Outcome
-    detail: str
-    exchange: Exchange | None = None
-
-
-def grade(cases: list[Case], what: str) -> Verdict:
-    """FAIL if any case failed, else WARN if any warned, else PASS; cites the cases that
-    decided it (all failing ones, or all warning ones, or every case when all passed)."""
-    for outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR):
-        chosen = [case for case in cases if case.outcome is outcome]
-        if chosen:
-            summary = "; ".join(f"{case.label}: {case.detail}" for case in chosen)
-            return _verdict(outcome, summary, chosen, cases)
-    summary = f"{what}: " + "; ".join(f"{case.label}: {case.detail}" for case in cases)
-    return _verdict(Outcome.PASS, summary, cases, cases)
-
-
-def _verdict(outcome: Outcome, summary: str, chosen: list[Case], cases: list[Case]) -> Verdict:
-    evidence = tuple(
-        case.exchange.with_note(f"{case.label}: {case.detail}")
-        for case in chosen
-        if case.exchange is not None
-    )
-    notes = tuple(f"{case.label}: {case.outcome.value}, {case.detail}" for case in cases)
-    return Verdict(outcome, summary, evidence, notes)
-
-
-def passed(label: str, detail: str, exchange: Exchange | None = None) -> Case:
-    return Case(label, Outcome.PASS, detail, exchange)
-
-
-def failed(label: str, detail: str, exchange: Exchange | None = None) -> Case:
-    return Case(label, Outcome.FAIL, detail, exchange)
-
-
-def warned(label: str, detail: str, exchange: Exchange | None = None) -> Case:
-    return Case(label, Outcome.WARN, detail, exchange)
 
 
 def grant_refusal(label: str, call: Call, expected: tuple[str, ...] = ("invalid_grant",)) -> Case:

@@ -7,6 +7,7 @@ one body read, one query/form split and one log entry.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -19,7 +20,15 @@ from mockserver.faults import Fault
 from mockserver.oauth.client_auth import basic_credentials
 from mockserver.oauth.context import Context
 from mockserver.oauth.errors import OAuthError
-from mockserver.requestlog import LoggedRequest, redact_header, redact_url, redacted_params
+from mockserver.requestlog import (
+    LoggedRequest,
+    answer_facts,
+    redact_url,
+    redacted_headers,
+    redacted_params,
+    secret_shapes,
+)
+from mockserver.web.forms import PARSED_FORM_KEY
 from mockserver.web.responses import json_body
 
 Scope = MutableMapping[str, Any]
@@ -97,6 +106,7 @@ class HarnessMiddleware:
         form: list[tuple[str, str]] = []
         if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+            scope[PARSED_FORM_KEY] = form  # the endpoints read this instead of parsing again
         endpoint, profile_ctx = self.endpoints.get(path, ("other", self.ctx))
         client_id = _client_id(headers, form, query)
         params = [*form, *query] if profile_ctx.profile.parameters_in_query else form
@@ -108,11 +118,14 @@ class HarnessMiddleware:
             path=path,
             endpoint=endpoint,
             query=redacted_params(query),
-            headers={name: redact_header(name, value) for name, value in headers.items()},
+            headers=redacted_headers(headers),
             form=redacted_params(form),
             client_id=client_id,
             grant_type=grant_type,
+            shapes=secret_shapes([*query, *form]),
         )
+        # Token answers are read (never kept) for what they issued or refused.
+        answer: list[bytes] | None = [] if endpoint == "token" else None
 
         async def replay() -> Message:
             nonlocal body
@@ -128,6 +141,10 @@ class HarnessMiddleware:
                 for name, value in message.get("headers", []):
                     if name.lower() == b"location":
                         entry.location = redact_url(value.decode("latin-1"))
+            elif answer is not None and message["type"] == "http.response.body":
+                answer.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    entry.issued, entry.error = answer_facts(b"".join(answer))
             await send(message)
 
         try:
@@ -160,8 +177,8 @@ class HarnessMiddleware:
             await _respond(send, 200, {"Content-Type": "application/json"}, b"<<not json>>")
         elif fault.body == "html":
             await _respond(send, 502, {"Content-Type": "text/html"}, GATEWAY_PAGE)
-        elif fault.body in ("truncated_json", "wrong_content_type"):
-            await self._rewrite_answer(fault.body, scope, receive, send)
+        elif fault.body in ("truncated_json", "wrong_content_type") or fault.members:
+            await self._rewrite_answer(fault.body or "members", scope, receive, send, fault.members)
         elif fault.drop:
             await send(
                 {
@@ -178,8 +195,15 @@ class HarnessMiddleware:
         else:  # a pure delay: answer normally, late
             await self.app(scope, receive, send)
 
-    async def _rewrite_answer(self, kind: str, scope: Scope, receive: Receive, send: Send) -> None:
-        """Let the app answer for real, then damage what it said."""
+    async def _rewrite_answer(
+        self,
+        kind: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        members: dict[str, Any] | None = None,
+    ) -> None:
+        """Let the app answer for real, then damage (or, for `members`, change) what it said."""
         start: Message = {}
         chunks: list[bytes] = []
 
@@ -191,17 +215,37 @@ class HarnessMiddleware:
 
         await self.app(scope, receive, capture)
         content = b"".join(chunks)
+        changed = [b"content-length"] if kind == "members" else [b"content-length", b"content-type"]
         headers = {
             name.decode("latin-1"): value.decode("latin-1")
             for name, value in start.get("headers", [])
-            if name.lower() not in (b"content-length", b"content-type")
+            if name.lower() not in changed
         }
-        if kind == "truncated_json":
+        if kind == "members":
+            if start.get("status") == 200:  # error answers stay as they are
+                content = _with_members(content, members or {})
+        elif kind == "truncated_json":
             headers["Content-Type"] = "application/json;charset=UTF-8"
             content = content[: max(1, len(content) // 2)]
         else:
             headers["Content-Type"] = "text/html; charset=utf-8"
         await _respond(send, start.get("status", 200), headers, content)
+
+
+def _with_members(content: bytes, members: dict[str, Any]) -> bytes:
+    """A JSON object answer with `members` set (a None value removes the member)."""
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return content
+    if not isinstance(document, dict):
+        return content
+    for name, value in members.items():
+        if value is None:
+            document.pop(name, None)
+        else:
+            document[name] = value
+    return json_body(document)
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -14,6 +14,7 @@ import pytest
 from mockserver import MockServer, fingerprint
 from tests.harness.support import (
     APP_ID,
+    APP_SECRET,
     CLIENTS,
     DESCRIPTIONS,
     HTTP_TIMEOUT,
@@ -233,7 +234,7 @@ def test_requests_with_filters_and_delete(
     assert entry["status"] == 200
     assert entry["client_id"] == APP_ID
     assert entry["grant_type"] == "authorization_code"
-    assert entry["headers"]["authorization"].startswith("Basic redacted:")
+    assert entry["headers"]["authorization"] == f"Basic {APP_ID}:{fingerprint(APP_SECRET)}"
 
     def count(**params: str) -> int:
         answer = http.get("/_mock/requests", params=params)

@@ -342,9 +342,9 @@ async def test_no_secret_in_the_log_or_its_export(transport: str) -> None:
     assert refresh.form["refresh_token"] == fingerprint(refresh_token)
     assert export.json()["count"] == len(mock.requests)
 
-    # Authorization headers keep their scheme.
+    # Authorization headers keep their scheme; Basic keeps the client id, not the secret.
     basic = mock.requests.filter("token", client_id=APP_ID)[0].headers["authorization"]
-    assert basic.startswith("Basic redacted:")
+    assert basic == f"Basic {APP_ID}:{fingerprint(APP_SECRET)}"
     api = mock.requests.filter("api")[0].headers["authorization"]
     assert api.startswith("Bearer redacted:")
     login = mock.requests.filter("login")

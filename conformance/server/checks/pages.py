@@ -4,10 +4,10 @@ third-party content, authentication before redirect, CSRF on consent (S22-S27)."
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode
 
 from conformance.model import Level, Verdict, not_decidable
+from conformance.pages import PageResources
 from conformance.server.context import ServerContext
 from conformance.server.flows import authorization_pairs, authorize, driver
 from conformance.server.forms import APPROVE_WORDS
@@ -116,25 +116,6 @@ def no_cors(ctx: ServerContext) -> Verdict:
     return grade(cases, "no CORS")
 
 
-class _Resources(HTMLParser):
-    """URLs a page loads by itself (scripts, styles, images, frames) and its meta referrer."""
-
-    def __init__(self, base: str) -> None:
-        super().__init__()
-        self.base = base
-        self.urls: list[str] = []
-        self.meta_referrer = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag in ("script", "img", "iframe") and values.get("src"):
-            self.urls.append(urljoin(self.base, values["src"]))
-        elif tag == "link" and "stylesheet" in values.get("rel", "") and values.get("href"):
-            self.urls.append(urljoin(self.base, values["href"]))
-        elif tag == "meta" and values.get("name", "").lower() == "referrer":
-            self.meta_referrer = values.get("content", "")
-
-
 @check(
     "S25",
     "Authorization pages load no third-party resources and set a Referrer-Policy",
@@ -145,7 +126,7 @@ def third_party_content(ctx: ServerContext) -> Verdict:
     cases = []
     for call in _pages(ctx):
         label = call.url.split("?")[0]
-        parser = _Resources(call.url)
+        parser = PageResources(call.url)
         parser.feed(call.text)
         foreign = [url for url in parser.urls if origin(url) != origin(call.url)]
         if foreign:

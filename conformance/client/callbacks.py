@@ -1,0 +1,152 @@
+"""Judgements about callbacks: refused (wrong state, error, bad iss) or accepted, redeemed
+once, state single use, no PKCE downgrade on a retry, and the page a client's listener serves."""
+
+from __future__ import annotations
+
+from conformance.client.judging import (
+    Judge,
+    authorization_redirects,
+    last_record,
+    not_shown,
+    token_requests,
+    unplayable,
+)
+from conformance.client.logview import answered, code_in_location, param
+from conformance.client.scenario import DELIVER, REJECTED, ScenarioRun
+from conformance.grading import Case, failed, passed, warned
+from conformance.model import Outcome
+from conformance.pages import PageResources
+from conformance.server.login import origin
+
+
+# Callbacks the client must refuse, or accept ----------------------------------------------
+def refuses_callback(what: str, silent: Outcome = Outcome.PASS) -> Judge:
+    """After the callback: no token request at all. `silent` grades a client that made none
+    but did not report an error either (for error responses, the user is left guessing)."""
+
+    def judge(run: ScenarioRun) -> Case:
+        record = last_record(run, DELIVER)
+        problem = unplayable(run, record)
+        if problem is not None or record is None:
+            return problem or not_shown(run, "no delivery")
+        shown = [run.evidence(entry, what) for entry in authorization_redirects(run)]
+        token_calls = token_requests(record.entries)
+        if token_calls:
+            return failed(
+                run.name,
+                f"{what}, yet the client sent a token request",
+                run.evidence(token_calls[0], "the token request that should not have been sent"),
+            )
+        if record.outcome == REJECTED:
+            detail = f"{what}: refused, no token request ({record.detail})"
+            return passed(run.name, detail, shown[0] if shown else None)
+        detail = f"{what}: no token request, but the client reported no error"
+        return Case(run.name, silent, detail, shown[0] if shown else None)
+
+    return judge
+
+
+def accepts_callback(what: str) -> Judge:
+    def judge(run: ScenarioRun) -> Case:
+        record = last_record(run, DELIVER)
+        problem = unplayable(run, record)
+        if problem is not None or record is None:
+            return problem or not_shown(run, "no delivery")
+        redeemed = [entry for entry in token_requests(record.entries) if entry.status == 200]
+        if record.outcome == REJECTED or not redeemed:
+            return failed(run.name, f"{what}: wrongly refused ({record.detail or 'no token'})")
+        return passed(run.name, f"{what}: accepted", run.evidence(redeemed[0]))
+
+    return judge
+
+
+def redeems_once(run: ScenarioRun) -> Case:
+    """The same callback twice: the code goes to the token endpoint at most once."""
+    record = last_record(run, DELIVER)
+    problem = unplayable(run, record)
+    if problem is not None:
+        return problem
+    redirects = authorization_redirects(run)
+    code = code_in_location(redirects[0]) if redirects else None
+    uses = [
+        entry
+        for entry in token_requests(run.log, "authorization_code")
+        if param(entry.form, "code") == code and answered(entry)
+    ]
+    if not uses:
+        return Case(run.name, Outcome.ERROR, "the first delivery made no token request")
+    if len(uses) > 1:
+        return failed(
+            run.name,
+            f"the code was sent to the token endpoint {len(uses)} times",
+            run.evidence(uses[1], "the second redemption of one code"),
+        )
+    again = record.detail if record is not None and record.outcome == REJECTED else "no error"
+    return passed(run.name, f"one token request; the replay was refused ({again})")
+
+
+def single_use_state(run: ScenarioRun) -> Case:
+    """A new code under a state already used (the browser replayed the authorization URL)."""
+    record = last_record(run, DELIVER)
+    problem = unplayable(run, record)
+    if problem is not None or record is None:
+        return problem or not_shown(run, "no delivery")
+    redeemed = token_requests(record.entries, "authorization_code")
+    if redeemed:
+        return warned(
+            run.name,
+            "a second code under an already used state was redeemed",
+            run.evidence(redeemed[0], "the token request for the replayed state"),
+        )
+    return passed(run.name, f"the replayed state was refused ({record.detail or 'no error'})")
+
+
+def no_plain_retry(run: ScenarioRun) -> Case:
+    """After an invalid_request answer to an S256 request, the next request is S256 too."""
+    problem = unplayable(run, last_record(run, DELIVER))
+    if problem is not None:
+        return problem
+    first, *later = run.authorizations()
+    if param(first.query, "code_challenge_method") != "S256":
+        return not_shown(run, "the first authorization request did not use S256")
+    if not later:
+        return not_shown(run, "the client could not be asked for a second authorization")
+    method = param(later[0].query, "code_challenge_method")
+    if method != "S256":
+        shown = method or "no code_challenge"
+        return failed(run.name, f"retried with {shown}", run.evidence(later[0]))
+    return passed(run.name, "the next authorization request uses S256 again")
+
+
+# The callback page --------------------------------------------------------------------------
+def callback_page(run: ScenarioRun) -> Case:
+    record = last_record(run, DELIVER)
+    problem = unplayable(run, record)
+    if problem is not None or record is None:
+        return problem or not_shown(run, "no delivery")
+    page = record.page
+    if page is None:
+        return not_shown(
+            run, "the client serves no callback page itself (a library: the app renders it)"
+        )
+    if page.response is None:
+        return Case(run.name, Outcome.ERROR, f"the callback page did not load: {page.error}")
+    if page.is_redirect:
+        if "code=" in page.location:
+            return warned(run.name, "redirects on with the code in the URL", page.evidence())
+        return passed(run.name, "redirects to a URL without the code", page.evidence())
+    resources = PageResources(page.url)
+    resources.feed(page.text)
+    foreign = [url for url in resources.urls if origin(url) != origin(page.url)]
+    problems = []
+    if foreign:
+        problems.append(f"loads {foreign[0]}")
+    if not (page.header("referrer-policy") or resources.meta_referrer):
+        problems.append("no Referrer-Policy")
+    if not any(
+        "history.replaceState" in s or "location.replace" in s for s in resources.inline_scripts
+    ):
+        problems.append("the code stays in the address bar (no redirect or history.replaceState)")
+    if problems:
+        return warned(run.name, "; ".join(problems), page.evidence())
+    return passed(run.name, "own resources only, Referrer-Policy, code removed", page.evidence())

@@ -1,0 +1,137 @@
+"""The scenario model: steps, scenarios, the decisions they make, and what a played scenario
+left behind (step outcomes and the mock's request log)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.client.logview import evidence
+from conformance.grading import Case
+from conformance.model import Exchange
+from conformance.redact import Redactor
+from conformance.server.http import Call
+from mockserver.requestlog import LoggedRequest
+
+# Step actions.
+AUTHORIZE = "authorize"  # the client begins; the browser follows its URL back to the client
+DELIVER = "deliver"  # the client is handed the latest callback
+REPLAY = "replay"  # the browser opens the client's last authorization URL again (same state)
+REFRESH = "refresh"
+API = "api"
+ADVANCE = "advance"  # the mock's clock moves on
+
+# How a step ended.
+OK = "ok"
+REJECTED = "rejected"  # the client said no (an exception, an "error" line)
+UNSUPPORTED = "unsupported"  # the client cannot be asked to do this
+BROKEN = "broken"  # the harness could not do its part (the browser never reached the client)
+
+# Which registered client plays the app.
+PKCE_APP, SECRET_APP, SPECIAL_SECRET_APP = "pkce", "secret", "special"
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    seconds: float = 0.0  # ADVANCE
+    extra: tuple[tuple[str, str], ...] = ()  # DELIVER: parameters the browser adds
+    again: bool = False  # DELIVER: the same callback as last time
+
+    @property
+    def label(self) -> str:
+        if self.action == ADVANCE:
+            return f"advance {self.seconds:g}s"
+        if self.action == DELIVER and self.again:
+            return "deliver again"
+        if self.action == DELIVER and self.extra:
+            return "deliver +" + ",".join(name for name, _ in self.extra)
+        return self.action
+
+
+def advance(seconds: float) -> Step:
+    return Step(ADVANCE, seconds=seconds)
+
+
+def deliver(*, again: bool = False, **extra: str) -> Step:
+    return Step(DELIVER, extra=tuple(extra.items()), again=again)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One C item a scenario decides, how (one sentence, shown in the report and the docs),
+    and the function that reads the played scenario into a Case (outcome NOT_APPLICABLE
+    when this run shows nothing about the item, e.g. the client could not refresh)."""
+
+    check_id: str
+    how: str
+    judge: Callable[[ScenarioRun], Case]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    steps: tuple[Step, ...]
+    decides: tuple[Decision, ...] = ()
+    app: str = PKCE_APP
+    login: str = "auto"  # auto-approve, "form" (login and consent pages) or "deny"
+    strict: bool = False  # the mock's strict mode: RFC 9207 iss advertised and sent
+    faults: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass
+class StepRecord:
+    step: Step
+    outcome: str
+    detail: str = ""
+    entries: list[LoggedRequest] = field(default_factory=list)  # logged during the step
+    page: Call | None = None  # process clients: the callback page their listener served
+
+    @property
+    def label(self) -> str:
+        return self.step.label
+
+
+@dataclass
+class ScenarioRun:
+    scenario: Scenario
+    client_id: str
+    scopes: tuple[str, ...]
+    secret: str | None
+    records: list[StepRecord] = field(default_factory=list)
+    log: list[LoggedRequest] = field(default_factory=list)
+    broken: str = ""  # why the scenario could not be played to the end, if it could not
+    seconds: float = 0.0
+    redactor: Redactor = field(default_factory=Redactor)
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def evidence(self, entry: LoggedRequest, note: str = "") -> Exchange:
+        return evidence(entry, self.redactor, note)
+
+    def records_of(self, action: str) -> list[StepRecord]:
+        return [record for record in self.records if record.step.action == action]
+
+    def entries(
+        self, endpoint: str | None = None, grant_type: str | None = None
+    ) -> list[LoggedRequest]:
+        return [
+            entry
+            for entry in self.log
+            if (endpoint is None or entry.endpoint == endpoint)
+            and (grant_type is None or entry.grant_type == grant_type)
+        ]
+
+    def authorizations(self) -> list[LoggedRequest]:
+        """The authorization requests the client made: the first authorize request of each
+        AUTHORIZE step (the browser's replays, and its returns there after login, are not)."""
+        found = []
+        for record in self.records_of(AUTHORIZE):
+            first = next((entry for entry in record.entries if entry.endpoint == "authorize"), None)
+            if first is not None:
+                found.append(first)
+        return found
