@@ -16,17 +16,21 @@ from client._errors import (
     StateMismatchError,
 )
 
+# What an authorization response may carry (RFC 6749 4.1.2, 4.1.2.1; RFC 9207).
+RESPONSE_PARAMETERS = frozenset(["code", "state", "error", "error_description", "error_uri", "iss"])
+
 
 def read_callback(callback_url: str) -> dict[str, str]:
     """The callback's query parameters, form-decoded; empty values count as absent.
 
-    A repeated parameter is refused (RFC 6749 3.1: parameters MUST NOT appear twice), since
-    which copy to believe would be a guess an attacker could steer.
+    A repeated OAuth parameter is refused (RFC 6749 3.1: parameters MUST NOT appear twice),
+    since which copy to believe would be a guess an attacker could steer. The redirect URI's
+    own query parameters (RFC 6749 3.1.2: kept as registered) may repeat: they are not read.
     """
     params: dict[str, str] = {}
     seen: set[str] = set()
     for name, value in parse_qsl(urlsplit(callback_url).query, keep_blank_values=True):
-        if name in seen:
+        if name in seen and name in RESPONSE_PARAMETERS:
             raise MalformedCallbackError(
                 "invalid_callback", f"the callback repeats the parameter {name!r}"
             )

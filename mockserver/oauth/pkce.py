@@ -24,9 +24,10 @@ def check_verifier(challenge: str | None, method: str | None, verifier: str | No
             raise invalid_grant("Unable to find initial PKCE data tied to this request")
         return
     verifier = verifier or ""
-    if len(verifier) < 43:
+    size = len(verifier.encode("utf-8", "surrogateescape"))  # fosite: Go's len, in bytes
+    if size < 43:
         raise invalid_grant("The PKCE code verifier must be at least 43 characters.")
-    if len(verifier) > 128:
+    if size > 128:
         raise invalid_grant("The PKCE code verifier can not be longer than 128 characters.")
     if not _VERIFIER_CHARACTERS.fullmatch(verifier):
         raise invalid_grant(

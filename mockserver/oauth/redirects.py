@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 
 def _is_loopback_ip(host: str | None) -> bool:
@@ -56,12 +56,19 @@ def match_redirect_uri(requested: str | None, registered: tuple[str, ...]) -> st
     return None
 
 
+# What Go's url.URL.String() leaves as it is in a host or path; the rest (non-ASCII, spaces,
+# controls) is percent-encoded, so a Location header is always ASCII.
+_URI_SAFE = "!$&'()*+,/:;=@%[]-._~"
+
+
 def with_query(uri: str, params: Mapping[str, str]) -> str:
-    """`uri` with `params` set in its query; its own parameters are kept (sorted, as Go encodes)."""
-    if "?" not in uri and "#" not in uri:  # the usual case: nothing of its own to merge
+    """`uri` with `params` set in its query; its own parameters are kept (sorted by name and
+    a repeated name keeping all its values, as Go's url.Values.Encode does)."""
+    if "?" not in uri and "#" not in uri and uri.isascii():  # the usual case: nothing to merge
         return f"{uri}?{urlencode(sorted(params.items()))}"
     parts = urlsplit(uri)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    query.update(params)
-    encoded = urlencode(sorted(query.items()))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, encoded, parts.fragment))
+    own = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(name, value) for name, value in own if name not in params] + list(params.items())
+    encoded = urlencode(sorted(query, key=lambda pair: pair[0]))
+    netloc, path = quote(parts.netloc, safe=_URI_SAFE), quote(parts.path, safe=_URI_SAFE)
+    return urlunsplit((parts.scheme, netloc, path, encoded, parts.fragment))

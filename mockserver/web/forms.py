@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from python_multipart.exceptions import FormParserError
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
@@ -24,7 +25,8 @@ async def read_form(request: Request) -> list[tuple[str, str]] | None:
         return parsed
     try:
         form = await request.form()
-    except (MultiPartException, FormParserError, UnicodeDecodeError, ValueError):
+    # Starlette turns a malformed multipart body into HTTPException(400) inside an app.
+    except (MultiPartException, FormParserError, UnicodeDecodeError, ValueError, HTTPException):
         return None
     return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
 
