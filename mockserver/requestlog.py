@@ -115,8 +115,13 @@ def value_shape(value: str) -> str:
     return " ".join([str(len(value)), *classes])
 
 
+# Secrets whose shape says something about the client that sent them (C4: the PKCE verifier's
+# length and alphabet); codes and tokens are the server's own, so their shape says nothing.
+SHAPED_PARAMETERS = frozenset(["code_verifier", "client_secret"])
+
+
 def secret_shapes(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    return {name: value_shape(value) for name, value in pairs if name in SECRET_PARAMETERS}
+    return {name: value_shape(value) for name, value in pairs if name in SHAPED_PARAMETERS}
 
 
 def answer_facts(body: bytes) -> tuple[dict[str, str], str | None]:

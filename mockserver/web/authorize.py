@@ -28,7 +28,7 @@ from mockserver.oauth.interaction import (
     log_in,
 )
 from mockserver.store import PendingAuthorization, Session
-from mockserver.web.forms import issuer_of, read_form
+from mockserver.web.forms import issuer_of, query_pairs, read_form
 from mockserver.web.responses import error_page, page, redirect
 
 SESSION_COOKIE = "frameio_mock_session"
@@ -47,7 +47,7 @@ class AuthorizationPages:
 
     # GET|POST /oauth2/auth ---------------------------------------------------------------
     async def authorize(self, request: Request) -> Response:
-        items = list(request.query_params.multi_items())
+        items = list(query_pairs(request))
         if request.method == "POST":  # RFC 6749 3.1: the endpoint MAY accept POST
             items += await read_form(request) or []
         try:

@@ -10,8 +10,18 @@ from starlette.requests import Request
 from mockserver.oauth.context import Context
 from mockserver.oauth.params import EndpointRequest
 
-# Where the harness middleware leaves the url-encoded body it already parsed for the log.
+# Where the harness middleware leaves the url-encoded body and the query it already parsed
+# for the log, so the endpoints do not parse them again.
 PARSED_FORM_KEY = "frameio_mock.form"
+PARSED_QUERY_KEY = "frameio_mock.query"
+
+
+def query_pairs(request: Request) -> list[tuple[str, str]]:
+    """The query string's (name, value) pairs."""
+    parsed: list[tuple[str, str]] | None = request.scope.get(PARSED_QUERY_KEY)
+    if parsed is not None:
+        return parsed
+    return request.query_params.multi_items()
 
 
 async def read_form(request: Request) -> list[tuple[str, str]] | None:
@@ -49,6 +59,6 @@ async def endpoint_request(ctx: Context, request: Request) -> EndpointRequest:
         # fosite reads only the body (r.PostForm); profiles that want the query get it too.
         body=await read_form(request) if request.method == "POST" else [],
         authorization=request.headers.get("authorization"),
-        query=request.query_params.multi_items(),
+        query=query_pairs(request),
         issuer=issuer_of(ctx, request),
     )

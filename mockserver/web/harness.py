@@ -28,7 +28,7 @@ from mockserver.requestlog import (
     redacted_params,
     secret_shapes,
 )
-from mockserver.web.forms import PARSED_FORM_KEY
+from mockserver.web.forms import PARSED_FORM_KEY, PARSED_QUERY_KEY
 from mockserver.web.responses import json_body
 
 Scope = MutableMapping[str, Any]
@@ -103,6 +103,7 @@ class HarnessMiddleware:
             for name, value in scope["headers"]
         }
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        scope[PARSED_QUERY_KEY] = query
         form: list[tuple[str, str]] = []
         if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
