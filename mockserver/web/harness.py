@@ -138,10 +138,11 @@ class HarnessMiddleware:
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                entry.status = message["status"]
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"location":
-                        entry.location = redact_url(value.decode("latin-1"))
+                entry.status = status = message["status"]
+                if 300 <= status < 400:  # only redirects carry a Location worth logging
+                    for name, value in message.get("headers", []):
+                        if name.lower() == b"location":
+                            entry.location = redact_url(value.decode("latin-1"))
             elif answer is not None and message["type"] == "http.response.body":
                 answer.append(message.get("body", b""))
                 if not message.get("more_body", False):
