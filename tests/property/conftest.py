@@ -9,7 +9,8 @@
 
 The profile is loaded when pytest imports this conftest, so it is Hypothesis's default for
 the whole session (tests/unit's few @given tests run under it too; "ci" keeps Hypothesis's
-default number of examples, so they are unaffected apart from being derandomized).
+default number of examples, so they only become derandomized and deadline-free). The state
+machine runs three times the profile's max_examples (test_state_machine.py).
 """
 
 from __future__ import annotations

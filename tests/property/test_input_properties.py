@@ -340,7 +340,11 @@ RAW_QUERY = st.lists(
         st.sampled_from(["%00", "%ZZ", "%", "%C3%A9", "%FF", "&&", "=="]),
         st.sampled_from([f"&{name}=" for name in AUTHORIZE_NAMES]),
         st.sampled_from(
-            [f"&{name}={value}" for name, values in AUTHORIZE_VALUES.items() for value in values]
+            [
+                "&" + urlencode({name: value})
+                for name, values in AUTHORIZE_VALUES.items()
+                for value in values
+            ]
         ),
     ),
     max_size=30,
@@ -361,6 +365,7 @@ def authorize_pairs(draw: st.DrawFn) -> list[tuple[str, str]]:
 
 
 @given(query=st.one_of(authorize_pairs(), RAW_QUERY), method=st.sampled_from(["GET", "POST"]))
+@example(query="&state=%C3%A9%C3%A9%C3%A9%C3%A9&client_id=basic-app", method="GET")
 @example(
     query="client_id=basic-app&redirect_uri=http%3A%2F%2F127.0.0.1%3A%D9%A8%2Fcallback",
     method="GET",

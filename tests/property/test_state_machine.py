@@ -1,16 +1,33 @@
 """A stateful property test of both flows (issue 6): random interleavings against a model.
 
-A hypothesis RuleBasedStateMachine drives the app in-process with a frozen clock. Its rules
-start authorizations (a confidential client_secret_basic client, a client_secret_post client
-and a public PKCE client; valid and invalid redirect_uri, scope, response_type, state and
-PKCE parameters; auto-approved, allowed or denied on the consent page, or turned into
-access_denied by an authorize fault), redeem codes (right or wrong verifier, client and
-redirect_uri, replays), refresh (current, rotated, foreign or bogus tokens), revoke, call
-/v2/me, introspect and move the clock across every lifetime's boundary.
+A hypothesis RuleBasedStateMachine drives the app in-process (tests/property/support.py's
+synchronous ASGI driver) with a frozen clock. Every run starts with one to three apps signed
+in (an offline session each); its rules then interleave:
+
+- authorize / authorize_anything: a confidential client_secret_basic app, a
+  client_secret_post app or a public PKCE app (or an unknown one); valid and invalid
+  redirect_uri (registered, omitted, loopback with another port, unregistered, changed query,
+  "localhost", another path), scope, response_type, state and PKCE parameters; with or
+  without offline and login_hint; auto-approved, allowed or denied on the consent page
+  (logging in when the browser has no session), or turned into access_denied by an authorize
+  fault;
+- redeem / redeem_anyhow: codes, with the right or a wrong or malformed verifier, client,
+  redirect_uri and credentials (wrong secret, wrong method, none, a public app's Basic with
+  an empty secret), replays included;
+- refresh / refresh_anyhow: the current, a rotated, another client's or a bogus refresh
+  token, or an access token in its place;
+- revoke (access or refresh, own or another client's), call_me (/v2/me), introspect;
+- time_passes: onto, or one second either side of, a code's or token's expiry or the end of
+  a refresh token's retention; or on by a fixed amount.
 
 A plain-Python model says what each answer must be (status, error, exact error_description,
-token shapes) and what must be live afterwards; invariants compare the server with it after
-every step. Expected texts come from ../shared/FIDELITY.md (via tests/http/token_support.py).
+token shapes, redirect target and query) and what must be live afterwards. The invariants,
+checked after every step: no 5xx and no redirect off the client's registered URIs (request
+log); the server holds exactly the model's live tokens; every live token introspects active
+and every token that just died inactive (and /v2/me refuses it); nothing of a family with a
+live token is forgotten; a rotated refresh token of a live family is held as used; no code
+got two successful answers. Expected texts come from ../shared/FIDELITY.md (via
+tests/http/token_support.py and tests/property/support.py).
 """
 
 from __future__ import annotations
@@ -33,6 +50,7 @@ from hypothesis.stateful import (
 )
 
 from mockserver.settings import UserConfig
+from mockserver.store import TokenState
 from mockserver.testing import MockServer
 from tests.http.token_support import (
     CODE_OTHER_CLIENT,
@@ -72,6 +90,7 @@ from tests.property.support import (
     assert_goes_to_registered,
     form_fields,
     query_pairs,
+    registered_target,
     s256,
     target_of,
 )
@@ -129,6 +148,8 @@ class Token:
 # Strategies --------------------------------------------------------------------------------
 
 PICK = st.integers(min_value=0, max_value=1 << 16)
+# A client that comes back only around an expiry: None (at once), or seconds from it.
+LATE = st.sampled_from([None, None, None, -1, 0, 1])
 SCOPE_PICKS = st.lists(
     st.sampled_from(["account.read", "asset.read", "project.read"]), unique=True, max_size=3
 )
@@ -196,6 +217,7 @@ class OAuthMachine(RuleBasedStateMachine):
         # The browser's login at the consent pages: its user, until when the mock keeps it.
         self.session: tuple[UserConfig, float] | None = None
         self.consent_location = ""  # where the last login sent the browser
+        self.log_seen = 0  # request-log entries already checked
 
     # What the server must still remember ------------------------------------------------
     def _family_live(self, family: Family) -> bool:
@@ -481,10 +503,13 @@ class OAuthMachine(RuleBasedStateMachine):
         return self.families[pick % len(self.families)]
 
     @precondition(lambda self: self.families)
-    @rule(pick=PICK)
-    def redeem(self, pick: int) -> None:
-        """What a correct client does, with a code it has not used yet if there is one."""
-        self._redeem(self._pick_family(pick, True), "own", "right", "right")
+    @rule(pick=PICK, late=LATE)
+    def redeem(self, pick: int, late: int | None) -> None:
+        """What a correct client does, with a code it has not used yet if there is one;
+        a slow one (`late`) comes back a second before, at or after the code's expiry."""
+        family = self._pick_family(pick, True)
+        self._wait_until(family.code_expires_at, late)
+        self._redeem(family, "own", "right", "right")
 
     @precondition(lambda self: self.families)
     @rule(
@@ -544,10 +569,14 @@ class OAuthMachine(RuleBasedStateMachine):
                 family.redeemed = True
 
     @precondition(lambda self: any(token.kind == "refresh_token" for token in self.tokens))
-    @rule(pick=PICK)
-    def refresh(self, pick: int) -> None:
-        """What a correct client does: its newest refresh token, its own credentials."""
-        self._refresh(self._pick(pick, "current", True), "own", pick % 3 == 0)
+    @rule(pick=PICK, late=LATE)
+    def refresh(self, pick: int, late: int | None) -> None:
+        """What a correct client does: its newest refresh token, its own credentials; a slow
+        one (`late`) comes back a second before, at or after the refresh token's expiry."""
+        token = self._pick(pick, "current", True)
+        if token is not None:
+            self._wait_until(token.expires_at, late)
+        self._refresh(token, "own", pick % 3 == 0)
 
     @precondition(lambda self: self.tokens)
     @rule(
@@ -595,7 +624,7 @@ class OAuthMachine(RuleBasedStateMachine):
 
     def _pick(self, pick: int, which: str, lively: bool) -> Token | None:
         """A token of the kind `which` names (falling back to any), or None for a bogus one;
-        with `lively`, preferably one whose family still has a live token."""
+        with `lively`, preferably a live one, else one whose family still has a live token."""
         if which == "bogus" or not self.tokens:
             return None
         wanted: Callable[[Token], bool] = {
@@ -606,9 +635,11 @@ class OAuthMachine(RuleBasedStateMachine):
         }[which]
         candidates = [token for token in self.tokens if wanted(token)] or self.tokens
         if lively:
-            candidates = [
-                token for token in candidates if self._family_live(token.family)
-            ] or candidates
+            candidates = (
+                [token for token in candidates if token.live(self.now)]
+                or [token for token in candidates if self._family_live(token.family)]
+                or candidates
+            )
         return candidates[pick % len(candidates)]
 
     # Revocation, introspection, the API ------------------------------------------------------
@@ -643,9 +674,12 @@ class OAuthMachine(RuleBasedStateMachine):
         pick=PICK,
         which=st.sampled_from(["access", "access", "refresh", "bogus"]),
         lively=st.booleans(),
+        late=LATE,
     )
-    def call_me(self, pick: int, which: str, lively: bool) -> None:
+    def call_me(self, pick: int, which: str, lively: bool, late: int | None) -> None:
         token = self._pick(pick, which, lively)
+        if token is not None:
+            self._wait_until(token.expires_at, late)
         value = token.value if token else "ory_at_bogus.bogus"
         self._check_me(value, token)
 
@@ -697,6 +731,11 @@ class OAuthMachine(RuleBasedStateMachine):
         self.now += seconds
         self.mock.clock.advance(seconds)
 
+    def _wait_until(self, deadline: float, late: int | None) -> None:
+        """Let time pass to `deadline` + `late` seconds (None: no waiting), if still ahead."""
+        if late is not None and deadline + late > self.now:
+            self._advance(deadline + late - self.now)
+
     @rule(
         pick=PICK,
         to=st.sampled_from(["expiry", "expiry", "later"]),
@@ -707,8 +746,9 @@ class OAuthMachine(RuleBasedStateMachine):
     def time_passes(self, pick: int, to: str, what: str, offset: int, seconds: int) -> None:
         """The clock steps onto (or one second either side of) a code's or a token's expiry
         or the end of a refresh token's retention; or simply moves on by `seconds`."""
-        if what == "code":
-            deadlines = [family.code_expires_at for family in self.families]
+        if what == "code":  # unused codes' expiries first: redeeming on the boundary matters
+            unused = [family for family in self.families if not family.redeemed]
+            deadlines = [family.code_expires_at for family in unused or self.families]
         else:
             extra = REFRESH_RETENTION if what == "retention" else 0
             deadlines = [token.expires_at + extra for token in self.tokens]
@@ -733,12 +773,14 @@ class OAuthMachine(RuleBasedStateMachine):
     @invariant()
     def live_tokens_work_and_dead_ones_do_not(self) -> None:
         """Black-box: introspection of every live token and of each one that just died;
-        a just-died access token is refused by /v2/me."""
+        /v2/me for each access token just issued (its user, or 403 without account.read)
+        and each one that just died (401)."""
         live = {token.value for token in self.tokens if token.live(self.now)}
         for token in self.tokens:
             if token.value in live or token.value in self.live_before:
                 self._check_introspection(token, BASIC)
-                if token.value not in live and token.kind == "access_token":
+                changed = (token.value in live) != (token.value in self.live_before)
+                if changed and token.kind == "access_token":
                     self._check_me(token.value, token)
         self.live_before = live
 
@@ -751,6 +793,19 @@ class OAuthMachine(RuleBasedStateMachine):
                 assert all(token.value in store.tokens for token in family.tokens), family
 
     @invariant()
+    def no_answer_is_a_500_and_no_redirect_leaves_home(self) -> None:
+        """By the server's own request log, every request since the last step: no 5xx, and
+        every Location is the mock's own page or a URI registered for the request's client."""
+        entries = self.mock.requests.all()[self.log_seen :]
+        self.log_seen += len(entries)
+        for entry in entries:
+            assert entry.status < 500, entry
+            if entry.location and not entry.location.startswith("/oauth2/auth/"):
+                apps = [APP_BY_ID[entry.client_id]] if entry.client_id in APP_BY_ID else APPS
+                registered = [uri for app in apps for uri in app.redirect_uris]
+                assert registered_target(entry.location, registered), entry
+
+    @invariant()
     def a_code_is_redeemed_at_most_once(self) -> None:
         """By the server's own request log: no code got two successful answers."""
         answers = self.mock.requests.filter("token", grant_type="authorization_code", status=200)
@@ -759,10 +814,13 @@ class OAuthMachine(RuleBasedStateMachine):
         assert len(redeemed) == sum(family.redeemed for family in self.families)
 
     @invariant()
-    def rotated_and_revoked_never_come_back(self) -> None:
+    def a_rotated_refresh_token_stays_recognisable(self) -> None:
+        """While its family lives, the server holds each rotated refresh token as used, so
+        presenting it again is caught as reuse (and ends the family)."""
         for token in self.tokens:
-            if token.state != "active" or token.family.revoked:
-                assert not token.live(self.now)
+            if token.state == "rotated" and self._family_live(token.family):
+                held = self.mock.context.store.find_token(token.value)
+                assert held is not None and held.state is TokenState.ROTATED, token
 
 
 TestOAuthMachine = OAuthMachine.TestCase
@@ -777,11 +835,12 @@ TestOAuthMachine.settings = settings(max_examples=3 * settings().max_examples)
 # against the current rule signatures.)
 
 INVARIANTS = [
+    "no_answer_is_a_500_and_no_redirect_leaves_home",
     "server_holds_exactly_the_live_tokens_of_the_model",
     "live_tokens_work_and_dead_ones_do_not",
     "nothing_of_a_live_family_is_forgotten",
     "a_code_is_redeemed_at_most_once",
-    "rotated_and_revoked_never_come_back",
+    "a_rotated_refresh_token_stays_recognisable",
 ]
 
 
@@ -820,7 +879,7 @@ def test_regression_a_code_replayed_after_its_expiry_still_revokes_its_tokens() 
     replay(
         ("authorize", authorize),
         ("time_passes", {**passes, "to": "expiry", "seconds": 1}),
-        ("redeem", {"pick": 0}),
+        ("redeem", {"pick": 0, "late": None}),
         ("time_passes", {**passes, "to": "later", "seconds": 61}),
         ("authorize", authorize),
         (
