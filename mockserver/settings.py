@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockserver.profiles import PROFILES, Profile
+from mockserver.tomltable import TomlTable
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -159,51 +160,31 @@ def redirect_uri_problem(uri: str) -> str | None:
     return None
 
 
-class _Reader:
-    """Reads one TOML table, remembering which keys were used so unknown ones can be named."""
+class _Reader(TomlTable):
+    """Reads one table of the configuration file."""
 
-    def __init__(self, table: Any, where: str) -> None:
-        if not isinstance(table, dict):
-            raise ConfigError(f"{where}: expected a table, got {type(table).__name__}")
-        self.table: dict[str, Any] = table
-        self.where = where
-        self.used: set[str] = set()
-
-    def _get(self, key: str, kind: type | tuple[type, ...], kind_name: str) -> Any:
-        self.used.add(key)
-        value = self.table.get(key)
-        if value is None:
-            return None
-        # bool is an int in Python; never accept true where a number is wanted.
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ConfigError(f"{self.where}: '{key}' must be {kind_name}, got {value!r}")
-        return value
+    error = ConfigError
 
     def text(self, key: str, required: bool = False) -> str | None:
-        value = self._get(key, str, "a string")
+        value = self.get(key, str, "a string")
         if required and not value:
             raise ConfigError(f"{self.where}: '{key}' is required")
         return value  # type: ignore[no-any-return]
 
     def flag(self, key: str) -> bool | None:
-        return self._get(key, bool, "true or false")  # type: ignore[no-any-return]
+        return self.get(key, bool, "true or false")  # type: ignore[no-any-return]
 
     def number(self, key: str) -> int | None:
-        value = self._get(key, int, "a whole number")
+        value = self.get(key, int, "a whole number")
         if value is not None and value <= 0:
             raise ConfigError(f"{self.where}: '{key}' must be positive, got {value}")
         return value  # type: ignore[no-any-return]
 
     def texts(self, key: str) -> list[str] | None:
-        value = self._get(key, list, "a list of strings")
+        value = self.get(key, list, "a list of strings")
         if value is not None and not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{self.where}: '{key}' must be a list of strings")
         return value  # type: ignore[no-any-return]
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.table) - self.used)
-        if unknown:
-            raise ConfigError(f"{self.where}: unknown key {unknown[0]!r}")
 
 
 def _read_server(table: Any, where: str) -> ServerSettings:
@@ -213,7 +194,7 @@ def _read_server(table: Any, where: str) -> ServerSettings:
     if profile not in PROFILES:
         known = ", ".join(sorted(PROFILES))
         raise ConfigError(f"{where}: unknown profile '{profile}' (known: {known})")
-    port = reader._get("port", int, "a whole number")
+    port = reader.get("port", int, "a whole number")
     if port is not None and not 0 <= port <= 65535:
         raise ConfigError(f"{where}: 'port' must be between 0 and 65535, got {port}")
     log_level = reader.text("log_level") or defaults.log_level

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockserver.tomltable import TomlTable
+
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 STRATEGIES = ("auto", "form", "hook")
 ENDPOINT_NAMES = (
@@ -118,24 +120,10 @@ class Target:
         }
 
 
-class _Table:
-    """One TOML table; remembers the keys read so unknown ones can be named."""
+class _Table(TomlTable):
+    """One table of the target file."""
 
-    def __init__(self, value: Any, where: str) -> None:
-        if not isinstance(value, dict):
-            raise TargetError(f"{where}: expected a table")
-        self.value: dict[str, Any] = value
-        self.where = where
-        self.used: set[str] = set()
-
-    def get(self, key: str, kind: type | tuple[type, ...], kind_name: str) -> Any:
-        self.used.add(key)
-        value = self.value.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise TargetError(f"{self.where}: '{key}' must be {kind_name}, got {value!r}")
-        return value
+    error = TargetError
 
     def text(self, key: str, default: str | None = None) -> str | None:
         value = self.get(key, str, "a string")
@@ -168,11 +156,6 @@ class _Table:
         if not all(isinstance(item, str) for item in value):
             raise TargetError(f"{self.where}: '{key}' must be a list of strings")
         return list(value)
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.value) - self.used)
-        if unknown:
-            raise TargetError(f"{self.where}: unknown key {unknown[0]!r}")
 
 
 def _require_url(value: str, where: str) -> None:
