@@ -13,6 +13,7 @@ from typing import Any
 PROG = "frameio-mock"
 FAIL_ON = ("must", "should")
 ADAPTER_NAMES = ("this", "authlib", "requests-oauthlib")  # conformance.client.adapter.ADAPTERS
+PROFILE_NAMES = ("frameio-v2", "adobe-ims")  # conformance.client.context.PROFILES
 
 
 def _add_report_options(parser: argparse.ArgumentParser, example: str) -> None:
@@ -53,6 +54,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     client.add_argument(
         "--adapter", choices=ADAPTER_NAMES, help="a Python client the harness drives in-process"
+    )
+    client.add_argument(
+        "--profile",
+        choices=PROFILE_NAMES,
+        default="frameio-v2",
+        help="the mock's endpoints to grade against: frameio-v2 (/oauth2/..., default) or "
+        "adobe-ims (Frame.io V4, /ims/...)",
     )
     client.add_argument(
         "--timeout",
@@ -148,6 +156,10 @@ def _run_client(args: argparse.Namespace) -> int:
         return _error("conformance client needs --adapter NAME or -- COMMAND ... (one of them)")
     if args.timeout <= 0:
         return _error("--timeout must be positive")
+    if args.adapter == "this" and args.profile != "frameio-v2":
+        return _error(
+            f"adapter 'this' (client.FrameioOAuth) supports only frameio-v2, not {args.profile}"
+        )
     try:
         if args.adapter:
             factory = load_adapter(args.adapter)
@@ -158,7 +170,7 @@ def _run_client(args: argparse.Namespace) -> int:
     except AdapterError as error:
         return _error(str(error))
     try:
-        report = run_client_suite(factory, target, _only(args), _progress(args))
+        report = run_client_suite(factory, target, _only(args), _progress(args), args.profile)
     except KeyError as error:
         return _error(f"--only: unknown check id {error.args[0]}")
     return _finish(report, args)

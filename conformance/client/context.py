@@ -3,7 +3,7 @@ factory), the registered apps, and the scenarios already played (each is played 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,44 @@ from mockserver.testing import MockServer
 REDIRECT_URI = "http://127.0.0.1:8765/callback"  # loopback: any port is accepted
 SCOPES = ("account.read", "offline")
 REGISTERED_SCOPES = ["account.read", "asset.read", "offline", "openid"]
+
+
+@dataclass(frozen=True)
+class HarnessProfile:
+    """Which of the mock's profiles the clients are registered with, and what they ask for."""
+
+    name: str
+    scopes: tuple[str, ...]
+    registered_scopes: tuple[str, ...]
+    resource_path: str  # GET it with the access token
+    resource_endpoint: str  # its name in the mock's request log
+    metadata_path: str
+    server_options: Mapping[str, Any] = field(default_factory=dict)
+
+
+PROFILES = {
+    "frameio-v2": HarnessProfile(
+        "frameio-v2",
+        SCOPES,
+        tuple(REGISTERED_SCOPES),
+        "/v2/me",
+        "api",
+        "/.well-known/oauth-authorization-server",
+    ),
+    # Frame.io V4: IMS userinfo (needs openid) is the resource. The access token lifetime is
+    # the legacy one (1 h, not IMS's 24 h) so access_token_expiry's clock advance applies;
+    # IMS refresh tokens (14 days) already expire within refresh_expired's 31 days.
+    "adobe-ims": HarnessProfile(
+        "adobe-ims",
+        ("openid", "AdobeID", "offline_access"),
+        ("openid", "AdobeID", "offline_access", "email", "profile"),
+        "/ims/userinfo/v2",
+        "userinfo",
+        "/ims/.well-known/openid-configuration",
+        {"access_token_ttl": 3600},
+    ),
+}
+DEFAULT_PROFILE = "frameio-v2"
 USER = User("dev@example.com", "conformance-user-password-4Kq")
 APPS = {
     PKCE_APP: App("conformance-pkce-app", None),
@@ -32,25 +70,29 @@ APPS = {
 }
 
 
-def start_mock() -> MockServer:
-    """The mock the harness grades against: real uvicorn on a free loopback port."""
+def start_mock(profile: HarnessProfile = PROFILES[DEFAULT_PROFILE]) -> MockServer:
+    """The mock the harness grades against: real uvicorn on a free loopback port, serving
+    `profile` by default, with the apps registered with it."""
     clients = [
         {
             "client_id": app.client_id,
             "redirect_uris": [REDIRECT_URI],
-            "scopes": REGISTERED_SCOPES,
+            "scopes": list(profile.registered_scopes),
+            "profile": profile.name,
             **({"client_secret": app.secret} if app.secret else {}),
         }
         for app in APPS.values()
     ]
     user = {"email": USER.email, "password": USER.password}
-    return MockServer(clients=clients, users=[user]).start()
+    options = {"profile": profile.name, **profile.server_options}
+    return MockServer(clients=clients, users=[user], **options).start()
 
 
 @dataclass
 class ClientContext:
     mock: MockServer
     factory: AdapterFactory
+    profile: HarnessProfile = PROFILES[DEFAULT_PROFILE]
     redirect_uri: str = REDIRECT_URI
     runs: dict[str, ScenarioRun] = field(default_factory=dict)
     redactor: Redactor = field(
@@ -64,12 +106,12 @@ class ClientContext:
             client_id=app.client_id,
             client_secret=app.secret,
             redirect_uri=self.redirect_uri,
-            scopes=SCOPES,
+            scopes=self.profile.scopes,
             issuer=mock.url,
             authorization_endpoint=mock.authorize_url,
             token_endpoint=mock.token_url,
-            metadata_url=mock.url + "/.well-known/oauth-authorization-server",
-            resource_url=mock.api_url + "/v2/me",
+            metadata_url=mock.url + self.profile.metadata_path,
+            resource_url=mock.url + self.profile.resource_path,
             clock=mock.clock.now,
         )
 
@@ -79,6 +121,7 @@ class ClientContext:
             setup = self.setup(scenario.app)
             run = play(self.mock, scenario, self.factory, setup, USER, self.redactor)
             run.redactor = self.redactor
+            run.resource_endpoint = self.profile.resource_endpoint
             self.runs[scenario.name] = run
         return run
 
@@ -88,8 +131,9 @@ class ClientContext:
     def describe(self) -> dict[str, Any]:
         return {
             "mock": self.mock.url,
+            "profile": self.profile.name,
             "clients": {name: app.client_id for name, app in APPS.items()},
-            "scopes": list(SCOPES),
+            "scopes": list(self.profile.scopes),
             "scenarios": {
                 name: {"seconds": round(run.seconds, 3), "broken": run.broken or None}
                 for name, run in self.runs.items()

@@ -285,7 +285,7 @@ def refresh_request_form(runs: list[ScenarioRun]) -> list[Case]:
 
 # API requests and everything else ---------------------------------------------------------------
 def bearer_header(runs: list[ScenarioRun]) -> list[Case]:
-    found = _requests(runs, "api")
+    found = [(run, e) for run in runs for e in run.entries(run.resource_endpoint)]
 
     def problem(run: ScenarioRun, entry: LoggedRequest) -> str | None:
         if "access_token" in entry.query:

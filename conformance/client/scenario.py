@@ -105,6 +105,7 @@ class ScenarioRun:
     broken: str = ""  # why the scenario could not be played to the end, if it could not
     seconds: float = 0.0
     redactor: Redactor = field(default_factory=Redactor)
+    resource_endpoint: str = "api"  # the log's name for the resource the client calls
 
     @property
     def name(self) -> str:

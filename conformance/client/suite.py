@@ -7,7 +7,7 @@ from typing import Any
 
 from conformance.client.adapter import AdapterFactory
 from conformance.client.catalogue import TABLE
-from conformance.client.context import ClientContext, start_mock
+from conformance.client.context import DEFAULT_PROFILE, PROFILES, ClientContext, start_mock
 from conformance.model import Report
 from conformance.runner import Progress, run_checks
 
@@ -17,14 +17,20 @@ def run_client_suite(
     target: dict[str, Any],
     only: Iterable[str] | None = None,
     progress: Progress | None = None,
+    profile: str = DEFAULT_PROFILE,
 ) -> Report:
     """Grade the client `factory` makes. `target` describes it for the report (adapter name or
     command). Raises KeyError for unknown check ids; a client that fails to start or answer
-    shows up as `error` outcomes, not as an exception."""
+    shows up as `error` outcomes, not as an exception. `profile` is the mock's profile the
+    clients are registered with: frameio-v2 (/oauth2/...) or adobe-ims (/ims/...); an unknown
+    one raises ValueError."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
     checks = TABLE.select(only)
-    mock = start_mock()
+    chosen = PROFILES[profile]
+    mock = start_mock(chosen)
     try:
-        context = ClientContext(mock, factory)
+        context = ClientContext(mock, factory, chosen)
         report = run_checks(checks, context, "client", target, progress)
         report.target = {**target, **context.describe()}
     finally:

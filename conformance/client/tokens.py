@@ -110,7 +110,7 @@ def tolerates_response(what: str) -> Judge:
         api = last_record(run, API)
         if api is None or api.outcome == UNSUPPORTED:
             return passed(run.name, f"{what}: accepted")
-        used = [e for e in api.entries if e.endpoint == "api" and e.status == 200]
+        used = [e for e in api.entries if e.endpoint == run.resource_endpoint and e.status == 200]
         if not used:
             return failed(run.name, f"{what}: the token was not used ({api.detail or 'no call'})")
         return passed(run.name, f"{what}: accepted and used", run.evidence(used[0]))
@@ -144,7 +144,9 @@ def rotation(run: ScenarioRun) -> Case:
         previous = request
     detail = "each refresh sent the refresh token the previous answer issued"
     api = last_record(run, API)
-    calls = [e for e in api.entries if e.endpoint == "api"] if api is not None else []
+    calls = (
+        [e for e in api.entries if e.endpoint == run.resource_endpoint] if api is not None else []
+    )
     if calls and bearer(calls[-1]) != previous.issued.get("access_token"):
         return failed(run.name, "the API call used an old access token", run.evidence(calls[-1]))
     if calls:
@@ -159,7 +161,7 @@ def refresh_when_expired(run: ScenarioRun) -> Case:
     if problem is not None or api is None:
         return problem or not_shown(run, "no API call")
     refreshes = token_requests(api.entries, "refresh_token")
-    calls = [e for e in api.entries if e.endpoint == "api"]
+    calls = [e for e in api.entries if e.endpoint == run.resource_endpoint]
     if not refreshes:
         shown = run.evidence(calls[-1]) if calls else None
         status = f"HTTP {calls[-1].status}" if calls else api.detail or "no call"
@@ -196,7 +198,9 @@ def drops_refused_grant(run: ScenarioRun) -> Case:
         detail = "the refused refresh token was sent again (tokens not dropped)"
         return warned(run.name, detail, run.evidence(resent[0]))
     api = last_record(run, API)
-    calls = [e for e in api.entries if e.endpoint == "api" and bearer(e)] if api else []
+    calls = (
+        [e for e in api.entries if e.endpoint == run.resource_endpoint and bearer(e)] if api else []
+    )
     if calls:
         detail = "the access token of the refused grant was still used"
         return warned(run.name, detail, run.evidence(calls[0]))

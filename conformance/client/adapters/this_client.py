@@ -13,6 +13,8 @@ from conformance.server.http import Call
 
 class ThisClient:
     def __init__(self, setup: ClientSetup) -> None:
+        if not setup.resource_url.endswith("/v2/me"):  # its paths are fixed: /oauth2/...
+            raise ValueError("client.FrameioOAuth supports only the frameio-v2 profile")
         self.oauth = FrameioOAuth(
             setup.client_id,
             setup.client_secret,
