@@ -56,8 +56,17 @@ def token_error(profile: Profile, error: OAuthError) -> Response:
     return response
 
 
+# A redirect has no document to frame or sniff: what matters is that the code in its Location
+# is neither cached nor leaked through Referer.
+REDIRECT_HEADERS = {
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 def redirect(location: str, status: int = 303) -> Response:
-    return Response(status_code=status, headers={"Location": location, **PAGE_HEADERS})
+    return Response(status_code=status, headers={"Location": location, **REDIRECT_HEADERS})
 
 
 def page(template: str, status: int = 200, **values: Any) -> Response:
