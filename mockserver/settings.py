@@ -7,7 +7,6 @@ so the CLI can print it and exit 2 instead of showing a traceback.
 from __future__ import annotations
 
 import ipaddress
-import tomllib
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockserver.profiles import PROFILES, Profile
-from mockserver.tomltable import TomlTable
+from mockserver.tomltable import TomlTable, read_toml_file
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -335,18 +334,7 @@ def parse_config(document: dict[str, Any], source: str) -> Settings:
 def load_config(path: str | Path) -> Settings:
     """Read and validate a TOML configuration file."""
     source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: no such file") from None
-    except OSError as error:
-        raise ConfigError(f"{source}: cannot read ({error.strerror})") from None
-    try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{source}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{source}: TOML syntax error: {error}") from None
+    document = read_toml_file(path, ConfigError)
     settings = parse_config(document, source)
     key_file = settings.server.signing_key_file
     if key_file:

@@ -3,6 +3,8 @@ are reported at the end. Shared by the server's configuration and the conformanc
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
 from typing import Any
 
 
@@ -35,3 +37,20 @@ class TomlTable:
         unknown = sorted(set(self.value) - self.used)
         if unknown:
             raise self.error(f"{self.where}: unknown key {unknown[0]!r}")
+
+
+def read_toml_file(path: str | Path, error: type[Exception]) -> dict[str, Any]:
+    """The parsed document; every way reading it can fail is one `error` naming the file."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error(f"{source}: no such file") from None
+    except OSError as problem:
+        raise error(f"{source}: cannot read ({problem.strerror})") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise error(f"{source}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{source}: TOML syntax error: {problem}") from None

@@ -6,13 +6,12 @@ file and the key, so the CLI can print it and exit 2.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockserver.tomltable import TomlTable
+from mockserver.tomltable import TomlTable, read_toml_file
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 STRATEGIES = ("auto", "form", "hook")
@@ -282,16 +281,5 @@ def parse_target(document: dict[str, Any], source: str, base_dir: Path | None = 
 
 def load_target(path: str | Path) -> Target:
     source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise TargetError(f"{source}: no such file") from None
-    except OSError as error:
-        raise TargetError(f"{source}: cannot read ({error.strerror})") from None
-    try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise TargetError(f"{source}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise TargetError(f"{source}: TOML syntax error: {error}") from None
+    document = read_toml_file(path, TargetError)
     return parse_target(document, source, Path(path).resolve().parent)
