@@ -315,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mock = Server(
             "mock",
             [
-                *(sys.executable, "-m", "mockserver", "serve", "--auto-approve"),
+                *(sys.executable, "-m", "frameio_oauth_mock", "serve", "--auto-approve"),
                 *("--config", str(config), *uvicorn_flags),
             ],
             REPO,

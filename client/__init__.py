@@ -1,6 +1,6 @@
 """Frame.io OAuth 2 for Python apps and CLIs, against Frame.io or the frameio-oauth-mock.
 
-    from client import FrameioOAuth
+    from frameio_oauth_mock.client import FrameioOAuth
 
     oauth = FrameioOAuth("my-app", redirect_uri="http://127.0.0.1:8765/callback")
     token = oauth.login()                              # scripts: loopback redirect
@@ -10,15 +10,15 @@
 Point `base_url` (and `api_url`) at http://127.0.0.1:8080 to use the mock instead.
 """
 
-from client._async import AsyncFrameioOAuth
-from client._auth import BearerAuth
-from client._base import (
+from frameio_oauth_mock.client._async import AsyncFrameioOAuth
+from frameio_oauth_mock.client._auth import BearerAuth
+from frameio_oauth_mock.client._base import (
     DEFAULT_SCOPES,
     FRAMEIO_API_URL,
     FRAMEIO_BASE_URL,
     AuthorizationRequest,
 )
-from client._errors import (
+from frameio_oauth_mock.client._errors import (
     AccessDeniedError,
     AuthorizationError,
     CallbackError,
@@ -38,11 +38,11 @@ from client._errors import (
     TokenRequestError,
     TokenStoreError,
 )
-from client._login import login
-from client._protocol import basic_authorization
-from client._store import FileTokenStore, MemoryTokenStore, TokenStore
-from client._sync import FrameioOAuth
-from client._token import Token
+from frameio_oauth_mock.client._login import login
+from frameio_oauth_mock.client._protocol import basic_authorization
+from frameio_oauth_mock.client._store import FileTokenStore, MemoryTokenStore, TokenStore
+from frameio_oauth_mock.client._sync import FrameioOAuth
+from frameio_oauth_mock.client._token import Token
 
 __all__ = [
     "DEFAULT_SCOPES",

@@ -10,14 +10,19 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
-from client._base import DEFAULT_SCOPES, FRAMEIO_API_URL, FRAMEIO_BASE_URL, BaseFrameioOAuth
-from client._protocol import ME_PATH, Flow, Sleep
-from client._store import TokenStore
-from client._sync import DEFAULT_TIMEOUT
-from client._token import Token
+from frameio_oauth_mock.client._base import (
+    DEFAULT_SCOPES,
+    FRAMEIO_API_URL,
+    FRAMEIO_BASE_URL,
+    BaseFrameioOAuth,
+)
+from frameio_oauth_mock.client._protocol import ME_PATH, Flow, Sleep
+from frameio_oauth_mock.client._store import TokenStore
+from frameio_oauth_mock.client._sync import DEFAULT_TIMEOUT
+from frameio_oauth_mock.client._token import Token
 
 if TYPE_CHECKING:
-    from client._auth import BearerAuth
+    from frameio_oauth_mock.client._auth import BearerAuth
 
 T = TypeVar("T")
 
@@ -111,7 +116,7 @@ class AsyncFrameioOAuth(BaseFrameioOAuth):
 
     def auth(self, *, leeway: float = 60.0) -> BearerAuth:
         """See FrameioOAuth.auth (use the result with an httpx.AsyncClient)."""
-        from client._auth import BearerAuth  # here: _auth imports this module
+        from frameio_oauth_mock.client._auth import BearerAuth  # here: _auth imports this module
 
         return BearerAuth(self, leeway=leeway)
 

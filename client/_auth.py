@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import httpx
 
-from client._async import AsyncFrameioOAuth
-from client._errors import ReauthorizationRequired
-from client._sync import FrameioOAuth
-from client._token import Token
+from frameio_oauth_mock.client._async import AsyncFrameioOAuth
+from frameio_oauth_mock.client._errors import ReauthorizationRequired
+from frameio_oauth_mock.client._sync import FrameioOAuth
+from frameio_oauth_mock.client._token import Token
 
 
 @dataclass(frozen=True)

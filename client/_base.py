@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from client._callback import (
+from frameio_oauth_mock.client._callback import (
     ConsumedCallbacks,
     authorization_code,
     check_state,
@@ -23,14 +23,14 @@ from client._callback import (
     read_callback,
     same_secret,
 )
-from client._errors import (
+from frameio_oauth_mock.client._errors import (
     DiscoveryError,
     InvalidGrantError,
     IssuerMismatchError,
     ReauthorizationRequired,
 )
-from client._pkce import new_code_verifier, new_state, s256_challenge
-from client._protocol import (
+from frameio_oauth_mock.client._pkce import new_code_verifier, new_state, s256_challenge
+from frameio_oauth_mock.client._protocol import (
     AUTHORIZE_PATH,
     METADATA_PATHS,
     REVOKE_PATH,
@@ -43,8 +43,8 @@ from client._protocol import (
     send,
     token_from_response,
 )
-from client._store import MemoryTokenStore, TokenStore
-from client._token import Token
+from frameio_oauth_mock.client._store import MemoryTokenStore, TokenStore
+from frameio_oauth_mock.client._token import Token
 
 FRAMEIO_BASE_URL = "https://applications.frame.io"
 FRAMEIO_API_URL = "https://api.frame.io"

@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from urllib.parse import parse_qsl, urlsplit
 
-from client._errors import (
+from frameio_oauth_mock.client._errors import (
     AccessDeniedError,
     AuthorizationError,
     CallbackReplayedError,

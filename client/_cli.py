@@ -13,11 +13,11 @@ from typing import TypeVar
 
 import httpx
 
-from client._base import FRAMEIO_API_URL, FRAMEIO_BASE_URL
-from client._browser import open_in_browser
-from client._errors import FrameioOAuthError
-from client._store import FileTokenStore, MemoryTokenStore, TokenStore
-from client._sync import FrameioOAuth
+from frameio_oauth_mock.client._base import FRAMEIO_API_URL, FRAMEIO_BASE_URL
+from frameio_oauth_mock.client._browser import open_in_browser
+from frameio_oauth_mock.client._errors import FrameioOAuthError
+from frameio_oauth_mock.client._store import FileTokenStore, MemoryTokenStore, TokenStore
+from frameio_oauth_mock.client._sync import FrameioOAuth
 
 Parser = TypeVar("Parser", bound=argparse.ArgumentParser)
 

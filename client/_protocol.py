@@ -17,7 +17,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from client._errors import (
+from frameio_oauth_mock.client._errors import (
     DiscoveryError,
     FrameioOAuthError,
     InvalidClientError,
@@ -27,7 +27,7 @@ from client._errors import (
     TemporarilyUnavailableError,
     TokenRequestError,
 )
-from client._token import Token
+from frameio_oauth_mock.client._token import Token
 
 T = TypeVar("T")
 

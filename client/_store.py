@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from client._errors import TokenStoreError
-from client._token import Token
+from frameio_oauth_mock.client._errors import TokenStoreError
+from frameio_oauth_mock.client._token import Token
 
 
 @runtime_checkable

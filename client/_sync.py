@@ -10,14 +10,19 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
-from client._base import DEFAULT_SCOPES, FRAMEIO_API_URL, FRAMEIO_BASE_URL, BaseFrameioOAuth
-from client._browser import open_in_browser
-from client._protocol import ME_PATH, Flow, Sleep
-from client._store import TokenStore
-from client._token import Token
+from frameio_oauth_mock.client._base import (
+    DEFAULT_SCOPES,
+    FRAMEIO_API_URL,
+    FRAMEIO_BASE_URL,
+    BaseFrameioOAuth,
+)
+from frameio_oauth_mock.client._browser import open_in_browser
+from frameio_oauth_mock.client._protocol import ME_PATH, Flow, Sleep
+from frameio_oauth_mock.client._store import TokenStore
+from frameio_oauth_mock.client._token import Token
 
 if TYPE_CHECKING:
-    from client._auth import BearerAuth
+    from frameio_oauth_mock.client._auth import BearerAuth
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = httpx.Timeout(30.0)
@@ -125,7 +130,7 @@ class FrameioOAuth(BaseFrameioOAuth):
 
     def auth(self, *, leeway: float = 60.0) -> BearerAuth:
         """An httpx.Auth that sends the stored token and refreshes it when needed."""
-        from client._auth import BearerAuth  # here: _auth imports this module
+        from frameio_oauth_mock.client._auth import BearerAuth  # here: _auth imports this module
 
         return BearerAuth(self, leeway=leeway)
 
@@ -144,7 +149,7 @@ class FrameioOAuth(BaseFrameioOAuth):
         announce: Callable[[str], object] | None = None,
     ) -> Token:
         """Authorize interactively from a script; see client.login()."""
-        from client._login import login
+        from frameio_oauth_mock.client._login import login
 
         return login(self, open_browser=open_browser, timeout=timeout, announce=announce)
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from client._errors import InvalidResponseError, TokenStoreError
+from frameio_oauth_mock.client._errors import InvalidResponseError, TokenStoreError
 
 
 @dataclass(frozen=True)

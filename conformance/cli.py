@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _progress(args: argparse.Namespace) -> Any:
-    from conformance.report import progress_line
+    from frameio_oauth_mock.conformance.report import progress_line
 
     def progress(index: int, total: int, result: Any) -> None:
         if not args.quiet:
@@ -108,8 +108,13 @@ def _progress(args: argparse.Namespace) -> Any:
 
 def _finish(report: Any, args: argparse.Namespace) -> int:
     """Print the summary, write the requested reports, and give the exit status."""
-    from conformance.model import Level
-    from conformance.report import exit_status, summary_table, write_json, write_junit
+    from frameio_oauth_mock.conformance.model import Level
+    from frameio_oauth_mock.conformance.report import (
+        exit_status,
+        summary_table,
+        write_json,
+        write_junit,
+    )
 
     print(summary_table(report))
     try:
@@ -127,9 +132,9 @@ def _only(args: argparse.Namespace) -> list[str] | None:
 
 
 def _run_server(args: argparse.Namespace) -> int:
-    from conformance.server.discovery import SetupError
-    from conformance.server.suite import run_server_suite
-    from conformance.server.target import TargetError, load_target
+    from frameio_oauth_mock.conformance.server.discovery import SetupError
+    from frameio_oauth_mock.conformance.server.suite import run_server_suite
+    from frameio_oauth_mock.conformance.server.target import TargetError, load_target
 
     try:
         target = load_target(args.target)
@@ -145,9 +150,9 @@ def _run_server(args: argparse.Namespace) -> int:
 
 
 def _run_client(args: argparse.Namespace) -> int:
-    from conformance.client.adapter import AdapterError, load_adapter
-    from conformance.client.process import process_adapter
-    from conformance.client.suite import run_client_suite
+    from frameio_oauth_mock.conformance.client.adapter import AdapterError, load_adapter
+    from frameio_oauth_mock.conformance.client.process import process_adapter
+    from frameio_oauth_mock.conformance.client.suite import run_client_suite
 
     command = list(args.client_command or [])
     if command[:1] == ["--"]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.model import Exchange, Outcome, Verdict
+from frameio_oauth_mock.conformance.model import Exchange, Outcome, Verdict
 
 
 @dataclass(frozen=True)

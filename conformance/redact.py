@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from mockserver.requestlog import SECRET_HEADERS, SECRET_PARAMETERS, fingerprint
+from frameio_oauth_mock.mockserver.requestlog import SECRET_HEADERS, SECRET_PARAMETERS, fingerprint
 
 # Response headers that may carry a secret besides the request's credential headers.
 _SECRET_RESPONSE_HEADERS = frozenset(["set-cookie"])

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from conformance.model import CheckInfo, Level, Verdict
+from frameio_oauth_mock.conformance.model import CheckInfo, Level, Verdict
 
 ContextT = TypeVar("ContextT")
 CheckFunction = Callable[[ContextT], Verdict]

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from conformance.model import CheckResult, Level, Outcome, Report
+from frameio_oauth_mock.conformance.model import CheckResult, Level, Outcome, Report
 
 REPORT_FORMAT = 1  # bumped when the JSON layout changes incompatibly
 # Outcomes a CI run should treat as red when the check's level is at or above --fail-on.

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from conformance.model import CheckResult, Inconclusive, Outcome, Report, Verdict
-from conformance.registry import Check
+from frameio_oauth_mock.conformance.model import CheckResult, Inconclusive, Outcome, Report, Verdict
+from frameio_oauth_mock.conformance.registry import Check
 
 ContextT = TypeVar("ContextT")
 # Called before each check (index, total, check) and after it (with its result).

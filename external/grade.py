@@ -258,7 +258,7 @@ def grade(server: Server, args: argparse.Namespace, out: Path) -> dict[str, Any]
             [
                 sys.executable,
                 "-m",
-                "mockserver",
+                "frameio_oauth_mock",
                 "conformance",
                 "server",
                 "--target",

@@ -10,23 +10,28 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mockserver.faults import Fault, FaultError
-    from mockserver.requestlog import LoggedRequest, fingerprint
-    from mockserver.settings import ClientConfig, ConfigError, Settings, UserConfig
-    from mockserver.testing import MockServer
+    from frameio_oauth_mock.mockserver.faults import Fault, FaultError
+    from frameio_oauth_mock.mockserver.requestlog import LoggedRequest, fingerprint
+    from frameio_oauth_mock.mockserver.settings import (
+        ClientConfig,
+        ConfigError,
+        Settings,
+        UserConfig,
+    )
+    from frameio_oauth_mock.mockserver.testing import MockServer
 
-__version__ = "0.1.0"
+from frameio_oauth_mock import __version__ as __version__
 
 _EXPORTS = {
-    "ClientConfig": "mockserver.settings",
-    "ConfigError": "mockserver.settings",
-    "Fault": "mockserver.faults",
-    "FaultError": "mockserver.faults",
-    "LoggedRequest": "mockserver.requestlog",
-    "MockServer": "mockserver.testing",
-    "Settings": "mockserver.settings",
-    "UserConfig": "mockserver.settings",
-    "fingerprint": "mockserver.requestlog",
+    "ClientConfig": "frameio_oauth_mock.mockserver.settings",
+    "ConfigError": "frameio_oauth_mock.mockserver.settings",
+    "Fault": "frameio_oauth_mock.mockserver.faults",
+    "FaultError": "frameio_oauth_mock.mockserver.faults",
+    "LoggedRequest": "frameio_oauth_mock.mockserver.requestlog",
+    "MockServer": "frameio_oauth_mock.mockserver.testing",
+    "Settings": "frameio_oauth_mock.mockserver.settings",
+    "UserConfig": "frameio_oauth_mock.mockserver.settings",
+    "fingerprint": "frameio_oauth_mock.mockserver.requestlog",
 }
 
 __all__ = [
@@ -45,5 +50,5 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
+        raise AttributeError(f"module 'frameio_oauth_mock.mockserver' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)

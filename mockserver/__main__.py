@@ -1,5 +1,5 @@
 import sys
 
-from mockserver.cli import main
+from frameio_oauth_mock.mockserver.cli import main
 
 sys.exit(main())

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 from urllib.parse import urlencode, urlsplit
 
-from mockserver.settings import (
+from frameio_oauth_mock.mockserver.settings import (
     ConfigError,
     ServerSettings,
     Settings,
@@ -74,11 +74,11 @@ def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="uvicorn log level (default info)")
     if command != "serve" and command != "conformance":
-        from client._cli import add_login_command
+        from frameio_oauth_mock.client._cli import add_login_command
 
         add_login_command(commands)
     if command != "serve" and command != "login":
-        from conformance.cli import add_parser as add_conformance_command
+        from frameio_oauth_mock.conformance.cli import add_parser as add_conformance_command
 
         add_conformance_command(commands)
     return parser
@@ -144,14 +144,14 @@ def _describe_control_api(server: ServerSettings) -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     # Imported here so `--help` and config errors answer without loading the server stack.
-    from mockserver.serving import (
+    from frameio_oauth_mock.mockserver.serving import (
         BindError,
         NotifyingServer,
         bind_socket,
         socket_url,
         uvicorn_config,
     )
-    from mockserver.web import create_app
+    from frameio_oauth_mock.mockserver.web import create_app
 
     settings, is_demo = _serve_settings(args)
     server_options = settings.server
@@ -183,11 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args)
         if args.command == "login":
-            from client._cli import run_login
+            from frameio_oauth_mock.client._cli import run_login
 
             return run_login(args, PROG)
         if args.command == "conformance":
-            from conformance.cli import run as run_conformance
+            from frameio_oauth_mock.conformance.cli import run as run_conformance
 
             return run_conformance(args)
         parser.print_help()

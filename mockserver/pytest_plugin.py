@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mockserver.settings import Settings, demo_settings
-from mockserver.testing import MockServer
+from frameio_oauth_mock.mockserver.settings import Settings, demo_settings
+from frameio_oauth_mock.mockserver.testing import MockServer
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -10,8 +10,13 @@ import threading
 from collections.abc import Mapping
 from dataclasses import replace
 
-from mockserver.profiles import Profile
-from mockserver.settings import ClientConfig, ConfigError, UserConfig, client_problem
+from frameio_oauth_mock.mockserver.profiles import Profile
+from frameio_oauth_mock.mockserver.settings import (
+    ClientConfig,
+    ConfigError,
+    UserConfig,
+    client_problem,
+)
 
 
 class Registry:

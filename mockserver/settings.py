@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockserver.profiles import PROFILES, Profile
-from mockserver.tomltable import TomlTable, read_toml_file
+from frameio_oauth_mock.mockserver.profiles import PROFILES, Profile
+from frameio_oauth_mock.mockserver.tomltable import TomlTable, read_toml_file
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -340,7 +340,7 @@ def load_config(path: str | Path) -> Settings:
     if key_file:
         # A relative key path is relative to the config file; check the key now, not mid-flow.
         key_path = Path(path).parent / key_file
-        from mockserver.oauth.idtoken import SigningKeyError, load_signing_key
+        from frameio_oauth_mock.mockserver.oauth.idtoken import SigningKeyError, load_signing_key
 
         try:
             load_signing_key(key_path)

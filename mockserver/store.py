@@ -16,7 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mockserver.oauth.authorize import AuthorizationRequest
+    from frameio_oauth_mock.mockserver.oauth.authorize import AuthorizationRequest
 
 # Keep expired refresh tokens this long past expiry, so their use answers "expired"
 # rather than "not valid"; everything else is dropped as soon as it expires (and nothing

@@ -20,13 +20,18 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from mockserver.clock import Clock
-from mockserver.faults import Fault, FaultList
-from mockserver.oauth.context import Context
-from mockserver.oauth.grants import TokenResponse, issue_without_authorization
-from mockserver.requestlog import RequestLog
-from mockserver.serving import NotifyingServer, bind_socket, socket_url, uvicorn_config
-from mockserver.settings import (
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.faults import Fault, FaultList
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.grants import TokenResponse, issue_without_authorization
+from frameio_oauth_mock.mockserver.requestlog import RequestLog
+from frameio_oauth_mock.mockserver.serving import (
+    NotifyingServer,
+    bind_socket,
+    socket_url,
+    uvicorn_config,
+)
+from frameio_oauth_mock.mockserver.settings import (
     ClientConfig,
     Settings,
     UserConfig,
@@ -35,7 +40,7 @@ from mockserver.settings import (
     read_user,
     validate,
 )
-from mockserver.web import create_app
+from frameio_oauth_mock.mockserver.web import create_app
 
 DEFAULT_USER = UserConfig(email="dev@example.com", password="password", name="Dev User")
 START_TIMEOUT = 15.0

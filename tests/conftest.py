@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from mockserver.clock import Clock
-from mockserver.oauth.context import Context
-from mockserver.settings import ClientConfig, Settings, UserConfig, validate
-from mockserver.web import create_app
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, UserConfig, validate
+from frameio_oauth_mock.mockserver.web import create_app
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 SCOPES = ("account.read", "asset.read", "offline", "openid")

@@ -27,7 +27,7 @@ _LISTENING = re.compile(r"listening on (http://\S+)")
 
 
 def cli_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "mockserver", *args]
+    return [sys.executable, "-m", "frameio_oauth_mock", *args]
 
 
 def cli_env() -> dict[str, str]:

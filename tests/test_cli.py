@@ -145,7 +145,7 @@ def test_config_from_environment_variable(tmp_path: Path) -> None:
     path = tmp_path / "from-env.toml"
     env = {**os.environ, "FRAMEIO_MOCK_CONFIG": str(path)}
     result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0"],
+        [sys.executable, "-m", "frameio_oauth_mock", "serve", "--port", "0"],
         capture_output=True,
         text=True,
         env=env,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from conformance.server.http import Call
+from frameio_oauth_mock.conformance.server.http import Call
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class ClientAdapter(Protocol):
 AdapterFactory = Callable[[ClientSetup], ClientAdapter]
 
 # Shipped adapters: name -> "module:factory", imported only when chosen.
-_PACKAGE = "conformance.client.adapters"
+_PACKAGE = "frameio_oauth_mock.conformance.client.adapters"
 ADAPTERS = {
     "this": f"{_PACKAGE}.this_client:ThisClient",
     "authlib": f"{_PACKAGE}.authlib_client:AuthlibClient",

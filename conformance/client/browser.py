@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.redact import Redactor
-from conformance.server.http import Call, Http
-from conformance.server.login import FormDriver, origin
+from frameio_oauth_mock.conformance.redact import Redactor
+from frameio_oauth_mock.conformance.server.http import Call, Http
+from frameio_oauth_mock.conformance.server.login import FormDriver, origin
 
 TIMEOUT = 10.0
 

@@ -3,7 +3,7 @@ once, state single use, no PKCE downgrade on a retry, and the page a client's li
 
 from __future__ import annotations
 
-from conformance.client.judging import (
+from frameio_oauth_mock.conformance.client.judging import (
     Judge,
     authorization_redirects,
     last_record,
@@ -11,12 +11,12 @@ from conformance.client.judging import (
     token_requests,
     unplayable,
 )
-from conformance.client.logview import answered, code_in_location, param
-from conformance.client.scenario import DELIVER, REJECTED, ScenarioRun
-from conformance.grading import Case, failed, passed, warned
-from conformance.model import Outcome
-from conformance.pages import PageResources
-from conformance.server.login import origin
+from frameio_oauth_mock.conformance.client.logview import answered, code_in_location, param
+from frameio_oauth_mock.conformance.client.scenario import DELIVER, REJECTED, ScenarioRun
+from frameio_oauth_mock.conformance.grading import Case, failed, passed, warned
+from frameio_oauth_mock.conformance.model import Outcome
+from frameio_oauth_mock.conformance.pages import PageResources
+from frameio_oauth_mock.conformance.server.login import origin
 
 
 # Callbacks the client must refuse, or accept ----------------------------------------------

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.client import rules
-from conformance.client.context import ClientContext
-from conformance.client.rules import Rule
-from conformance.client.scenarios import SCENARIOS
-from conformance.grading import Case, grade
-from conformance.model import Level, Outcome, Verdict
-from conformance.registry import CheckTable
+from frameio_oauth_mock.conformance.client import rules
+from frameio_oauth_mock.conformance.client.context import ClientContext
+from frameio_oauth_mock.conformance.client.rules import Rule
+from frameio_oauth_mock.conformance.client.scenarios import SCENARIOS
+from frameio_oauth_mock.conformance.grading import Case, grade
+from frameio_oauth_mock.conformance.model import Level, Outcome, Verdict
+from frameio_oauth_mock.conformance.registry import CheckTable
 
 TABLE: CheckTable[ClientContext] = CheckTable()
 _SHOWS_NOTHING = (Outcome.NOT_APPLICABLE, Outcome.NOT_DECIDABLE)

@@ -7,18 +7,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.client.adapter import AdapterFactory, ClientSetup
-from conformance.client.play import App, User, play
-from conformance.client.scenario import (
+from frameio_oauth_mock.conformance.client.adapter import AdapterFactory, ClientSetup
+from frameio_oauth_mock.conformance.client.play import App, User, play
+from frameio_oauth_mock.conformance.client.scenario import (
     PKCE_APP,
     SECRET_APP,
     SPECIAL_SECRET_APP,
     Scenario,
     ScenarioRun,
 )
-from conformance.client.scenarios import SCENARIOS
-from conformance.redact import Redactor
-from mockserver.testing import MockServer
+from frameio_oauth_mock.conformance.client.scenarios import SCENARIOS
+from frameio_oauth_mock.conformance.redact import Redactor
+from frameio_oauth_mock.mockserver.testing import MockServer
 
 REDIRECT_URI = "http://127.0.0.1:8765/callback"  # loopback: any port is accepted
 SCOPES = ("account.read", "offline")

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from conformance.client.scenario import UNSUPPORTED, ScenarioRun, StepRecord
-from conformance.grading import Case
-from conformance.model import Outcome
-from mockserver.requestlog import LoggedRequest
+from frameio_oauth_mock.conformance.client.scenario import UNSUPPORTED, ScenarioRun, StepRecord
+from frameio_oauth_mock.conformance.grading import Case
+from frameio_oauth_mock.conformance.model import Outcome
+from frameio_oauth_mock.mockserver.requestlog import LoggedRequest
 
 Judge = Callable[[ScenarioRun], Case]
 

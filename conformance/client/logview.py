@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from conformance.model import Exchange, Message
-from conformance.redact import Redactor
-from mockserver.requestlog import LoggedRequest, Params
+from frameio_oauth_mock.conformance.model import Exchange, Message
+from frameio_oauth_mock.conformance.redact import Redactor
+from frameio_oauth_mock.mockserver.requestlog import LoggedRequest, Params
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 _SHOWN_HEADERS = ("authorization", "content-type")

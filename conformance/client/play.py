@@ -9,9 +9,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlencode
 
-from conformance.client.adapter import AdapterFactory, ClientAdapter, ClientSetup, Unsupported
-from conformance.client.browser import Browser
-from conformance.client.scenario import (
+from frameio_oauth_mock.conformance.client.adapter import (
+    AdapterFactory,
+    ClientAdapter,
+    ClientSetup,
+    Unsupported,
+)
+from frameio_oauth_mock.conformance.client.browser import Browser
+from frameio_oauth_mock.conformance.client.scenario import (
     ADVANCE,
     API,
     AUTHORIZE,
@@ -27,8 +32,8 @@ from conformance.client.scenario import (
     Step,
     StepRecord,
 )
-from conformance.redact import Redactor
-from mockserver.testing import MockServer
+from frameio_oauth_mock.conformance.redact import Redactor
+from frameio_oauth_mock.mockserver.testing import MockServer
 
 T = TypeVar("T")
 DETAIL_LENGTH = 300  # characters of a client's error message kept

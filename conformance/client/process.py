@@ -34,9 +34,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from conformance.client.adapter import AdapterFactory, ClientSetup, Unsupported
-from conformance.redact import Redactor
-from conformance.server.http import Call, Http
+from frameio_oauth_mock.conformance.client.adapter import AdapterFactory, ClientSetup, Unsupported
+from frameio_oauth_mock.conformance.redact import Redactor
+from frameio_oauth_mock.conformance.server.http import Call, Http
 
 ENVIRONMENT = {
     "CONFORMANCE_ISSUER": "the authorization server's issuer (its base URL)",

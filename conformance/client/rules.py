@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from conformance.client.logview import (
+from frameio_oauth_mock.conformance.client.logview import (
     FORM_TYPE,
     auth_methods,
     bearer,
@@ -18,11 +18,11 @@ from conformance.client.logview import (
     param,
     repeated,
 )
-from conformance.client.scenario import ScenarioRun
-from conformance.grading import Case, failed, passed, warned
-from conformance.model import Outcome
-from conformance.server.entropy import estimate
-from mockserver.requestlog import LoggedRequest
+from frameio_oauth_mock.conformance.client.scenario import ScenarioRun
+from frameio_oauth_mock.conformance.grading import Case, failed, passed, warned
+from frameio_oauth_mock.conformance.model import Outcome
+from frameio_oauth_mock.conformance.server.entropy import estimate
+from frameio_oauth_mock.mockserver.requestlog import LoggedRequest
 
 Rule = Callable[[list[ScenarioRun]], list[Case]]
 Found = tuple[ScenarioRun, LoggedRequest]

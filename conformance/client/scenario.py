@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.client.logview import evidence
-from conformance.grading import Case
-from conformance.model import Exchange
-from conformance.redact import Redactor
-from conformance.server.http import Call
-from mockserver.requestlog import LoggedRequest
+from frameio_oauth_mock.conformance.client.logview import evidence
+from frameio_oauth_mock.conformance.grading import Case
+from frameio_oauth_mock.conformance.model import Exchange
+from frameio_oauth_mock.conformance.redact import Redactor
+from frameio_oauth_mock.conformance.server.http import Call
+from frameio_oauth_mock.mockserver.requestlog import LoggedRequest
 
 # Step actions.
 AUTHORIZE = "authorize"  # the client begins; the browser follows its URL back to the client

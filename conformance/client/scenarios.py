@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from conformance.client import callbacks, tokens
-from conformance.client.scenario import (
+from frameio_oauth_mock.conformance.client import callbacks, tokens
+from frameio_oauth_mock.conformance.client.scenario import (
     API,
     AUTHORIZE,
     REFRESH,
@@ -17,7 +17,7 @@ from conformance.client.scenario import (
     advance,
     deliver,
 )
-from conformance.model import Outcome
+from frameio_oauth_mock.conformance.model import Outcome
 
 AUTHORIZE_STEP, REFRESH_STEP, API_STEP, REPLAY_STEP = (
     Step(AUTHORIZE),

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.client.adapter import AdapterFactory
-from conformance.client.catalogue import TABLE
-from conformance.client.context import DEFAULT_PROFILE, PROFILES, ClientContext, start_mock
-from conformance.model import Report
-from conformance.runner import Progress, run_checks
+from frameio_oauth_mock.conformance.client.adapter import AdapterFactory
+from frameio_oauth_mock.conformance.client.catalogue import TABLE
+from frameio_oauth_mock.conformance.client.context import (
+    DEFAULT_PROFILE,
+    PROFILES,
+    ClientContext,
+    start_mock,
+)
+from frameio_oauth_mock.conformance.model import Report
+from frameio_oauth_mock.conformance.runner import Progress, run_checks
 
 
 def run_client_suite(

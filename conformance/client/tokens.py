@@ -6,15 +6,15 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote_plus
 
-from conformance.client.judging import (
+from frameio_oauth_mock.conformance.client.judging import (
     Judge,
     last_record,
     not_shown,
     token_requests,
     unplayable,
 )
-from conformance.client.logview import answered, bearer, param
-from conformance.client.scenario import (
+from frameio_oauth_mock.conformance.client.logview import answered, bearer, param
+from frameio_oauth_mock.conformance.client.scenario import (
     API,
     DELIVER,
     OK,
@@ -23,9 +23,9 @@ from conformance.client.scenario import (
     UNSUPPORTED,
     ScenarioRun,
 )
-from conformance.grading import Case, failed, passed, warned
-from conformance.model import Outcome
-from mockserver.requestlog import fingerprint
+from frameio_oauth_mock.conformance.grading import Case, failed, passed, warned
+from frameio_oauth_mock.conformance.model import Outcome
+from frameio_oauth_mock.mockserver.requestlog import fingerprint
 
 # A retry this much earlier than Retry-After asked still counts as waiting (clock granularity).
 RETRY_TOLERANCE = 0.1

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.model import not_applicable
-from conformance.redact import Redactor
-from conformance.server.discovery import Discovery, discover, resolve_endpoints
-from conformance.server.http import Http
-from conformance.server.login import server_origins
-from conformance.server.target import ClientSpec, Target
+from frameio_oauth_mock.conformance.model import not_applicable
+from frameio_oauth_mock.conformance.redact import Redactor
+from frameio_oauth_mock.conformance.server.discovery import Discovery, discover, resolve_endpoints
+from frameio_oauth_mock.conformance.server.http import Http
+from frameio_oauth_mock.conformance.server.login import server_origins
+from frameio_oauth_mock.conformance.server.target import ClientSpec, Target
 
 
 @dataclass

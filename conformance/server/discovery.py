@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from conformance.server.http import Call, Http
+from frameio_oauth_mock.conformance.server.http import Call, Http
 
 # Metadata member -> the target's [endpoints] name.
 _MEMBERS = {

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from conformance.model import Exchange, Message, check_error, not_applicable
-from conformance.server.context import ServerContext
-from conformance.server.http import Call, Http
-from conformance.server.login import Drive, FormDriver, LoginRequest, load_hook
-from conformance.server.target import ClientSpec
+from frameio_oauth_mock.conformance.model import Exchange, Message, check_error, not_applicable
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.http import Call, Http
+from frameio_oauth_mock.conformance.server.login import Drive, FormDriver, LoginRequest, load_hook
+from frameio_oauth_mock.conformance.server.target import ClientSpec
 
 Pairs = list[tuple[str, str]]
 

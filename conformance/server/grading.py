@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from conformance.grading import Case, failed, grade, passed, warned
-from conformance.model import Outcome
-from conformance.server.http import Call
+from frameio_oauth_mock.conformance.grading import Case, failed, grade, passed, warned
+from frameio_oauth_mock.conformance.model import Outcome
+from frameio_oauth_mock.conformance.server.http import Call
 
 __all__ = [
     "AUTHORIZATION_ERRORS",

@@ -14,9 +14,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
-from conformance.model import Exchange, Message
-from conformance.redact import Redactor
-from mockserver.requestlog import SECRET_PARAMETERS
+from frameio_oauth_mock.conformance.model import Exchange, Message
+from frameio_oauth_mock.conformance.redact import Redactor
+from frameio_oauth_mock.mockserver.requestlog import SECRET_PARAMETERS
 
 # Response headers worth showing as evidence; the rest is noise in a report.
 SHOWN_RESPONSE_HEADERS = (

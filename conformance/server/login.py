@@ -21,9 +21,9 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from conformance.server.forms import APPROVE_WORDS, DENY_WORDS, Form, parse_forms
-from conformance.server.http import Call, Http
-from conformance.server.target import Target
+from frameio_oauth_mock.conformance.server.forms import APPROVE_WORDS, DENY_WORDS, Form, parse_forms
+from frameio_oauth_mock.conformance.server.http import Call, Http
+from frameio_oauth_mock.conformance.server.target import Target
 
 MAX_STEPS = 20
 _FOLLOW_WITH_BODY = (307, 308)  # the only redirects that repeat a POST as a POST

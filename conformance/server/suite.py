@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import conformance.server.checks  # noqa: F401 - registers every check in TABLE
-from conformance.model import Report
-from conformance.runner import Progress, run_checks
-from conformance.server.context import ServerContext
-from conformance.server.discovery import SetupError
-from conformance.server.login import load_hook
-from conformance.server.table import TABLE
-from conformance.server.target import Target
+import frameio_oauth_mock.conformance.server.checks  # noqa: F401 - registers every check in TABLE
+from frameio_oauth_mock.conformance.model import Report
+from frameio_oauth_mock.conformance.runner import Progress, run_checks
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.discovery import SetupError
+from frameio_oauth_mock.conformance.server.login import load_hook
+from frameio_oauth_mock.conformance.server.table import TABLE
+from frameio_oauth_mock.conformance.server.target import Target
 
 # Run after the others: a server that locks a client out after wrong secrets would
 # otherwise fail every check that follows for reasons of its own making.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.registry import CheckTable
-from conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.registry import CheckTable
+from frameio_oauth_mock.conformance.server.context import ServerContext
 
 TABLE: CheckTable[ServerContext] = CheckTable()
 check = TABLE.check

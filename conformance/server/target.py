@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockserver.tomltable import TomlTable, read_toml_file
+from frameio_oauth_mock.mockserver.tomltable import TomlTable, read_toml_file
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 STRATEGIES = ("auto", "form", "hook")

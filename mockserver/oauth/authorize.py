@@ -9,14 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mockserver.oauth.context import Context
-from mockserver.oauth.errors import OAuthError
-from mockserver.oauth.minting import mint
-from mockserver.oauth.params import AUTHORIZE_PARAMETERS, single_values, split_scope
-from mockserver.oauth.pkce import check_challenge
-from mockserver.oauth.redirects import match_redirect_uri, with_query
-from mockserver.settings import ClientConfig
-from mockserver.store import AuthorizationCode, Grant
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.oauth.minting import mint
+from frameio_oauth_mock.mockserver.oauth.params import (
+    AUTHORIZE_PARAMETERS,
+    single_values,
+    split_scope,
+)
+from frameio_oauth_mock.mockserver.oauth.pkce import check_challenge
+from frameio_oauth_mock.mockserver.oauth.redirects import match_redirect_uri, with_query
+from frameio_oauth_mock.mockserver.settings import ClientConfig
+from frameio_oauth_mock.mockserver.store import AuthorizationCode, Grant
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.oauth.context import Context
-from mockserver.settings import UserConfig
-from mockserver.store import IssuedToken
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.settings import UserConfig
+from frameio_oauth_mock.mockserver.store import IssuedToken
 
 
 class BearerError(Exception):

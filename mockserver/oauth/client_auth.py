@@ -9,8 +9,8 @@ import re
 from collections.abc import Mapping
 from urllib.parse import unquote_plus
 
-from mockserver.oauth.errors import invalid_client, invalid_request
-from mockserver.settings import ClientConfig
+from frameio_oauth_mock.mockserver.oauth.errors import invalid_client, invalid_request
+from frameio_oauth_mock.mockserver.settings import ClientConfig
 
 _BAD_PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.clock import Clock
-from mockserver.faults import FaultList
-from mockserver.oauth.idtoken import IdTokenSigner
-from mockserver.oauth.tokens import TokenFactory
-from mockserver.profiles import Profile
-from mockserver.registry import Registry
-from mockserver.requestlog import RequestLog
-from mockserver.settings import ClientConfig, Settings
-from mockserver.store import Grant, MemoryStore
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.faults import FaultList
+from frameio_oauth_mock.mockserver.oauth.idtoken import IdTokenSigner
+from frameio_oauth_mock.mockserver.oauth.tokens import TokenFactory
+from frameio_oauth_mock.mockserver.profiles import Profile
+from frameio_oauth_mock.mockserver.registry import Registry
+from frameio_oauth_mock.mockserver.requestlog import RequestLog
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
+from frameio_oauth_mock.mockserver.store import Grant, MemoryStore
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mockserver.profiles import Profile
+from frameio_oauth_mock.mockserver.profiles import Profile
 
 
 class OAuthError(Exception):

@@ -10,15 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mockserver.oauth.client_auth import authenticate_client
-from mockserver.oauth.context import Context
-from mockserver.oauth.errors import OAuthError, invalid_grant, invalid_request
-from mockserver.oauth.idtoken import at_hash
-from mockserver.oauth.minting import mint
-from mockserver.oauth.params import TOKEN_PARAMETERS, EndpointRequest, split_scope
-from mockserver.oauth.pkce import check_verifier
-from mockserver.settings import ClientConfig
-from mockserver.store import Grant, IssuedToken, TokenState
+from frameio_oauth_mock.mockserver.oauth.client_auth import authenticate_client
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError, invalid_grant, invalid_request
+from frameio_oauth_mock.mockserver.oauth.idtoken import at_hash
+from frameio_oauth_mock.mockserver.oauth.minting import mint
+from frameio_oauth_mock.mockserver.oauth.params import (
+    TOKEN_PARAMETERS,
+    EndpointRequest,
+    split_scope,
+)
+from frameio_oauth_mock.mockserver.oauth.pkce import check_verifier
+from frameio_oauth_mock.mockserver.settings import ClientConfig
+from frameio_oauth_mock.mockserver.store import Grant, IssuedToken, TokenState
 
 TokenResponse = dict[str, Any]
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import hmac
 
-from mockserver.oauth.authorize import (
+from frameio_oauth_mock.mockserver.oauth.authorize import (
     AuthorizationError,
     AuthorizationRequest,
     authorization_response,
     issue_code,
 )
-from mockserver.oauth.context import Context
-from mockserver.oauth.errors import OAuthError
-from mockserver.settings import UserConfig
-from mockserver.store import PendingAuthorization, Session
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.settings import UserConfig
+from frameio_oauth_mock.mockserver.store import PendingAuthorization, Session
 
 PENDING_TTL = 3600
 SESSION_TTL = 24 * 3600

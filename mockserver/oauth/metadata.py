@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.context import Context
 
 
 def server_metadata(ctx: Context, issuer: str) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mockserver.oauth.context import Context
-from mockserver.store import Grant
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.store import Grant
 
 _PREFIXES = {
     "code": "code_prefix",

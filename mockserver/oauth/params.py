@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from mockserver.oauth.errors import invalid_request
-from mockserver.profiles import Profile
+from frameio_oauth_mock.mockserver.oauth.errors import invalid_request
+from frameio_oauth_mock.mockserver.profiles import Profile
 
 
 @dataclass(frozen=True)

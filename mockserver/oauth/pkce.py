@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import re
 
-from mockserver.oauth.errors import OAuthError, invalid_grant
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError, invalid_grant
 
 _VERIFIER_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~]*")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.oauth.client_auth import authenticate_client
-from mockserver.oauth.context import Context
-from mockserver.oauth.errors import invalid_request
-from mockserver.oauth.params import REVOCATION_PARAMETERS, EndpointRequest
-from mockserver.settings import ClientConfig
+from frameio_oauth_mock.mockserver.oauth.client_auth import authenticate_client
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.errors import invalid_request
+from frameio_oauth_mock.mockserver.oauth.params import REVOCATION_PARAMETERS, EndpointRequest
+from frameio_oauth_mock.mockserver.settings import ClientConfig
 
 
 def _authenticated(ctx: Context, request: EndpointRequest) -> tuple[ClientConfig, str]:

@@ -8,13 +8,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mockserver.oauth.context import Context
-from mockserver.settings import Settings
-from mockserver.web.authorize import AuthorizationPages
-from mockserver.web.control import ControlAPI
-from mockserver.web.harness import HarnessMiddleware
-from mockserver.web.resources import ResourceEndpoints
-from mockserver.web.token import TokenEndpoint
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.settings import Settings
+from frameio_oauth_mock.mockserver.web.authorize import AuthorizationPages
+from frameio_oauth_mock.mockserver.web.control import ControlAPI
+from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
+from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
+from frameio_oauth_mock.mockserver.web.token import TokenEndpoint
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockserver.oauth.authorize import (
+from frameio_oauth_mock.mockserver.oauth.authorize import (
     AuthorizationError,
     AuthorizationRequest,
     error_redirect,
     validate_authorization_request,
 )
-from mockserver.oauth.context import Context
-from mockserver.oauth.errors import OAuthError
-from mockserver.oauth.interaction import (
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.oauth.interaction import (
     PENDING_TTL,
     SESSION_TTL,
     auto_approve,
@@ -27,9 +27,9 @@ from mockserver.oauth.interaction import (
     finish_consent,
     log_in,
 )
-from mockserver.store import PendingAuthorization, Session
-from mockserver.web.forms import issuer_of, query_pairs, read_form
-from mockserver.web.responses import error_page, page, redirect
+from frameio_oauth_mock.mockserver.store import PendingAuthorization, Session
+from frameio_oauth_mock.mockserver.web.forms import issuer_of, query_pairs, read_form
+from frameio_oauth_mock.mockserver.web.responses import error_page, page, redirect
 
 SESSION_COOKIE = "frameio_mock_session"
 _CSRF_COOKIE_PREFIX = "frameio_mock_csrf_"

@@ -14,11 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mockserver.faults import FaultError
-from mockserver.oauth.context import Context
-from mockserver.oauth.grants import issue_without_authorization
-from mockserver.settings import ConfigError, read_client, read_user
-from mockserver.web.forms import issuer_of
+from frameio_oauth_mock.mockserver.faults import FaultError
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.grants import issue_without_authorization
+from frameio_oauth_mock.mockserver.settings import ConfigError, read_client, read_user
+from frameio_oauth_mock.mockserver.web.forms import issuer_of
 
 PREFIX = "/_mock"
 _LOG_FILTERS = ("endpoint", "method", "path", "client_id", "grant_type")

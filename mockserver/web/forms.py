@@ -7,8 +7,8 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
-from mockserver.oauth.context import Context
-from mockserver.oauth.params import EndpointRequest
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.params import EndpointRequest
 
 # Where the harness middleware leaves the url-encoded body and the query it already parsed
 # for the log, so the endpoints do not parse them again.

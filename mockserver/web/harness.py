@@ -16,11 +16,11 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from mockserver.faults import Fault
-from mockserver.oauth.client_auth import basic_credentials
-from mockserver.oauth.context import Context
-from mockserver.oauth.errors import OAuthError
-from mockserver.requestlog import (
+from frameio_oauth_mock.mockserver.faults import Fault
+from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.requestlog import (
     LoggedRequest,
     answer_facts,
     redact_url,
@@ -28,8 +28,8 @@ from mockserver.requestlog import (
     redacted_params,
     secret_shapes,
 )
-from mockserver.web.forms import PARSED_FORM_KEY, PARSED_QUERY_KEY
-from mockserver.web.responses import json_body
+from frameio_oauth_mock.mockserver.web.forms import PARSED_FORM_KEY, PARSED_QUERY_KEY
+from frameio_oauth_mock.mockserver.web.responses import json_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -9,19 +9,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mockserver.oauth.bearer import (
+from frameio_oauth_mock.mockserver.oauth.bearer import (
     BearerError,
     authenticate_bearer,
     frameio_v2_me,
     userinfo_claims,
 )
-from mockserver.oauth.context import Context
-from mockserver.oauth.errors import OAuthError
-from mockserver.oauth.metadata import server_metadata
-from mockserver.oauth.revocation import handle_introspection, handle_revocation
-from mockserver.settings import UserConfig
-from mockserver.web.forms import endpoint_request, issuer_of, read_form
-from mockserver.web.responses import token_error, token_json
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.oauth.metadata import server_metadata
+from frameio_oauth_mock.mockserver.oauth.revocation import handle_introspection, handle_revocation
+from frameio_oauth_mock.mockserver.settings import UserConfig
+from frameio_oauth_mock.mockserver.web.forms import endpoint_request, issuer_of, read_form
+from frameio_oauth_mock.mockserver.web.responses import token_error, token_json
 
 _STATUS_TITLES = {401: "Unauthorized", 403: "Forbidden"}
 

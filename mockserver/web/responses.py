@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from mockserver.oauth.errors import OAuthError
-from mockserver.profiles import Profile
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.profiles import Profile
 
 if TYPE_CHECKING:
     from jinja2 import Environment

@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockserver.oauth.context import Context
-from mockserver.oauth.errors import OAuthError
-from mockserver.oauth.grants import handle_token_request
-from mockserver.web.forms import endpoint_request
-from mockserver.web.responses import token_error, token_json
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.oauth.grants import handle_token_request
+from frameio_oauth_mock.mockserver.web.forms import endpoint_request
+from frameio_oauth_mock.mockserver.web.responses import token_error, token_json
 
 
 class TokenEndpoint:

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from client import AsyncFrameioOAuth, AuthorizationRequest, FrameioOAuth
-from mockserver.testing import MockServer
+from frameio_oauth_mock.client import AsyncFrameioOAuth, AuthorizationRequest, FrameioOAuth
+from frameio_oauth_mock.mockserver.testing import MockServer
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 PKCE_APP = "demo-pkce-app"

@@ -10,9 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from client import AsyncFrameioOAuth, BearerAuth, FrameioOAuth, ReauthorizationRequired, Token
-from mockserver.store import TokenState
-from mockserver.testing import MockServer
+from frameio_oauth_mock.client import (
+    AsyncFrameioOAuth,
+    BearerAuth,
+    FrameioOAuth,
+    ReauthorizationRequired,
+    Token,
+)
+from frameio_oauth_mock.mockserver.store import TokenState
+from frameio_oauth_mock.mockserver.testing import MockServer
 from tests.client.conftest import SECRET, SECRET_APP, AsyncEnv, SyncEnv
 
 HOUR = 3600

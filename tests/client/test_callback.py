@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from client import (
+from frameio_oauth_mock.client import (
     AccessDeniedError,
     AuthorizationError,
     CallbackReplayedError,

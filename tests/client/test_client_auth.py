@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from client import basic_authorization
+from frameio_oauth_mock.client import basic_authorization
 from tests.client.conftest import REDIRECT, AsyncEnv, SyncEnv
 
 AWKWARD_ID = "app:one+two%20"

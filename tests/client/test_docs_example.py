@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from client import AsyncFrameioOAuth
-from mockserver.testing import MockServer
+from frameio_oauth_mock.client import AsyncFrameioOAuth
+from frameio_oauth_mock.mockserver.testing import MockServer
 
 
 @pytest.mark.anyio

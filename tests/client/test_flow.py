@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from client import FrameioOAuth, ReauthorizationRequired, Token
-from mockserver.requestlog import LoggedRequest, fingerprint
+from frameio_oauth_mock.client import FrameioOAuth, ReauthorizationRequired, Token
+from frameio_oauth_mock.mockserver.requestlog import LoggedRequest, fingerprint
 from tests.client.conftest import (
     APPS,
     PKCE_APP,
@@ -190,7 +190,7 @@ def test_the_defaults_point_at_frameio() -> None:
 
 
 def test_token_is_stored_where_asked(sync_env: SyncEnv) -> None:
-    from client import MemoryTokenStore
+    from frameio_oauth_mock.client import MemoryTokenStore
 
     store = MemoryTokenStore()
     oauth = sync_env.oauth(SECRET_APP, SECRET, token_store=store)

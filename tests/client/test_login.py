@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from client import (
+from frameio_oauth_mock.client import (
     AccessDeniedError,
     FileTokenStore,
     FrameioOAuth,
@@ -19,8 +19,8 @@ from client import (
     LoginTimeoutError,
     login,
 )
-from mockserver.cli import main
-from mockserver.testing import MockServer
+from frameio_oauth_mock.mockserver.cli import main
+from frameio_oauth_mock.mockserver.testing import MockServer
 from tests.client.conftest import SECRET, SECRET_APP, USER, SyncEnv
 
 ANY_PORT_REDIRECT = "http://127.0.0.1:0/callback"

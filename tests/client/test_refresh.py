@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from client import FrameioOAuth, ReauthorizationRequired, Token
-from mockserver.requestlog import fingerprint
+from frameio_oauth_mock.client import FrameioOAuth, ReauthorizationRequired, Token
+from frameio_oauth_mock.mockserver.requestlog import fingerprint
 from tests.client.conftest import REDIRECT, SECRET, SECRET_APP, AsyncEnv, SyncEnv
 
 

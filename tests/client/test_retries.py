@@ -7,7 +7,7 @@ import email.utils
 import httpx
 import pytest
 
-from client import (
+from frameio_oauth_mock.client import (
     FrameioOAuth,
     InvalidClientError,
     InvalidGrantError,
@@ -16,7 +16,7 @@ from client import (
     Token,
     TokenRequestError,
 )
-from client._protocol import RetryPolicy, retry_after_seconds
+from frameio_oauth_mock.client._protocol import RetryPolicy, retry_after_seconds
 from tests.client.conftest import REDIRECT, SECRET_APP, AsyncEnv, SyncEnv
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from client import (
+from frameio_oauth_mock.client import (
     FileTokenStore,
     InvalidResponseError,
     MemoryTokenStore,

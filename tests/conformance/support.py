@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mockserver.testing import MockServer
+from frameio_oauth_mock.mockserver.testing import MockServer
 
 REDIRECTS = ["https://app.example.test/callback", "http://127.0.0.1:8765/callback"]
 SCOPES = ["account.read", "asset.read", "offline", "openid"]

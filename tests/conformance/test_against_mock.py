@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.model import Level, Outcome, Report
-from conformance.report import exit_status, to_json
-from conformance.server.discovery import SetupError
-from conformance.server.suite import run_server_suite
-from conformance.server.table import TABLE
-from conformance.server.target import load_target
+from frameio_oauth_mock.conformance.model import Level, Outcome, Report
+from frameio_oauth_mock.conformance.report import exit_status, to_json
+from frameio_oauth_mock.conformance.server.discovery import SetupError
+from frameio_oauth_mock.conformance.server.suite import run_server_suite
+from frameio_oauth_mock.conformance.server.table import TABLE
+from frameio_oauth_mock.conformance.server.target import load_target
 from tests.conformance.support import SECRETS, serve
 
 # Never decidable from outside, whatever the server (see each check's reason).

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.server.target import TargetError, load_target
-from mockserver.cli import main
+from frameio_oauth_mock.conformance.server.target import TargetError, load_target
+from frameio_oauth_mock.mockserver.cli import main
 from tests.conformance.support import serve
 
 

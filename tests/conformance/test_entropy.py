@@ -7,7 +7,7 @@ import json
 import secrets
 import uuid
 
-from conformance.server.entropy import estimate
+from frameio_oauth_mock.conformance.server.entropy import estimate
 
 
 def test_random_base64url_tokens_with_prefix_and_signature() -> None:

@@ -14,11 +14,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from conformance.redact import Redactor
-from conformance.server.forms import parse_forms
-from conformance.server.http import Http
-from conformance.server.login import Drive, FormDriver
-from mockserver.serving import NotifyingServer, bind_socket, socket_url, uvicorn_config
+from frameio_oauth_mock.conformance.redact import Redactor
+from frameio_oauth_mock.conformance.server.forms import parse_forms
+from frameio_oauth_mock.conformance.server.http import Http
+from frameio_oauth_mock.conformance.server.login import Drive, FormDriver
+from frameio_oauth_mock.mockserver.serving import (
+    NotifyingServer,
+    bind_socket,
+    socket_url,
+    uvicorn_config,
+)
 
 CALLBACK = "https://client.example/cb"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.model import Outcome
-from conformance.server.suite import run_server_suite
-from conformance.server.target import load_target
-from mockserver.testing import MockServer
+from frameio_oauth_mock.conformance.model import Outcome
+from frameio_oauth_mock.conformance.server.suite import run_server_suite
+from frameio_oauth_mock.conformance.server.target import load_target
+from frameio_oauth_mock.mockserver.testing import MockServer
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 SCOPES = ["openid", "email", "profile", "offline_access", "AdobeID"]

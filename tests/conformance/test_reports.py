@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.model import (
+from frameio_oauth_mock.conformance.model import (
     CheckInfo,
     CheckResult,
     Exchange,
@@ -18,7 +18,13 @@ from conformance.model import (
     Report,
     Verdict,
 )
-from conformance.report import exit_status, progress_line, summary_table, write_json, write_junit
+from frameio_oauth_mock.conformance.report import (
+    exit_status,
+    progress_line,
+    summary_table,
+    write_json,
+    write_junit,
+)
 
 
 def result(check_id: str, level: Level, outcome: Outcome) -> CheckResult:

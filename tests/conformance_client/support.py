@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from conformance.client.context import APPS, USER
-from conformance.model import Level, Outcome, Report
-from conformance.report import to_json
+from frameio_oauth_mock.conformance.client.context import APPS, USER
+from frameio_oauth_mock.conformance.model import Level, Outcome, Report
+from frameio_oauth_mock.conformance.report import to_json
 
 # Not decidable from the mock's request log, whatever the client (see docs/conformance-client.md).
 UNDECIDABLE = {"C26", "C27", "C30"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.client.catalogue import BY_ID, ITEMS, TABLE, how_decided
-from conformance.client.process import ENVIRONMENT
-from conformance.client.scenarios import SCENARIOS
+from frameio_oauth_mock.conformance.client.catalogue import BY_ID, ITEMS, TABLE, how_decided
+from frameio_oauth_mock.conformance.client.process import ENVIRONMENT
+from frameio_oauth_mock.conformance.client.scenarios import SCENARIOS
 
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "conformance-client.md").read_text()
 

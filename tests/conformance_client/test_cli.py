@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.cli import main
+from frameio_oauth_mock.mockserver.cli import main
 from tests.conformance_client.test_process import NODE_CLIENT
 
 

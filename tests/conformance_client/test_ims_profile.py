@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.client.adapter import load_adapter
-from conformance.client.context import PROFILES, ClientContext, start_mock
-from conformance.client.suite import run_client_suite
-from conformance.model import Report
-from mockserver.cli import main
+from frameio_oauth_mock.conformance.client.adapter import load_adapter
+from frameio_oauth_mock.conformance.client.context import PROFILES, ClientContext, start_mock
+from frameio_oauth_mock.conformance.client.suite import run_client_suite
+from frameio_oauth_mock.conformance.model import Report
+from frameio_oauth_mock.mockserver.cli import main
 from tests.conformance_client.support import assert_complete
 
 LIBRARIES = ["authlib", "requests-oauthlib"]

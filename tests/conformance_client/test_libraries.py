@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.client.adapter import load_adapter
-from conformance.client.suite import run_client_suite
-from conformance.model import Outcome, Report
+from frameio_oauth_mock.conformance.client.adapter import load_adapter
+from frameio_oauth_mock.conformance.client.suite import run_client_suite
+from frameio_oauth_mock.conformance.model import Outcome, Report
 from tests.conformance_client.support import assert_complete, ids
 
 

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from conformance.client.process import process_adapter
-from conformance.client.suite import run_client_suite
-from conformance.model import Level, Outcome, Report
-from conformance.report import exit_status
+from frameio_oauth_mock.conformance.client.process import process_adapter
+from frameio_oauth_mock.conformance.client.suite import run_client_suite
+from frameio_oauth_mock.conformance.model import Level, Outcome, Report
+from frameio_oauth_mock.conformance.report import exit_status
 from tests.conformance_client.support import assert_complete, failing_musts, ids
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_CLIENT = ROOT / "examples" / "node-client" / "client.js"
 # Secret apps get --client-secret only when the harness gives one (PKCE apps have none).
 LOGIN = (
-    'exec "$0" -m mockserver login --base-url "$CONFORMANCE_ISSUER" '
+    'exec "$0" -m frameio_oauth_mock login --base-url "$CONFORMANCE_ISSUER" '
     '--client-id "$CONFORMANCE_CLIENT_ID" --redirect-uri "$CONFORMANCE_REDIRECT_URI" '
     '--scope "$CONFORMANCE_SCOPE" --timeout 10 '
     '${CONFORMANCE_CLIENT_SECRET:+--client-secret "$CONFORMANCE_CLIENT_SECRET"}'

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from mockserver.clock import Clock
-from mockserver.settings import Settings
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.settings import Settings
 from tests.conftest import REDIRECT, make_settings, pkce_pair, query_of
 
 pytestmark = pytest.mark.anyio

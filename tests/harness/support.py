@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from mockserver import MockServer
+from frameio_oauth_mock.mockserver import MockServer
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 STATE = "state-harness-0001"

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver import FaultError, MockServer, fingerprint
-from mockserver.requestlog import value_shape
+from frameio_oauth_mock.mockserver import FaultError, MockServer, fingerprint
+from frameio_oauth_mock.mockserver.requestlog import value_shape
 from tests.harness.support import (
     APP_ID,
     PKCE_ID,

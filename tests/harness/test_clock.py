@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from mockserver import MockServer
-from mockserver.clock import Clock
+from frameio_oauth_mock.mockserver import MockServer
+from frameio_oauth_mock.mockserver.clock import Clock
 from tests.harness.support import (
     APP_ID,
     PKCE_ID,

@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from mockserver import MockServer, fingerprint
+from frameio_oauth_mock.mockserver import MockServer, fingerprint
 from tests.harness.support import (
     APP_ID,
     APP_SECRET,

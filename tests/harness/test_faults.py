@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver import Fault, FaultError, MockServer
+from frameio_oauth_mock.mockserver import Fault, FaultError, MockServer
 from tests.harness.support import (
     APP_ID,
     CLIENTS,

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from mockserver import ClientConfig, ConfigError, MockServer, UserConfig
+from frameio_oauth_mock.mockserver import ClientConfig, ConfigError, MockServer, UserConfig
 from tests.harness.support import (
     APP_ID,
     APP_SECRET,

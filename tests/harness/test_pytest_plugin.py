@@ -191,7 +191,7 @@ def test_plugin_loads_from_the_entry_point_in_a_fresh_process(pytester: pytest.P
 CONFTEST = """
 import pytest
 
-from mockserver import ClientConfig, Settings, UserConfig
+from frameio_oauth_mock.mockserver import ClientConfig, Settings, UserConfig
 
 
 @pytest.fixture(scope="session")

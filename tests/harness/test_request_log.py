@@ -8,8 +8,8 @@ import json
 import httpx
 import pytest
 
-from mockserver import MockServer, fingerprint
-from mockserver.requestlog import LoggedRequest, RequestLog
+from frameio_oauth_mock.mockserver import MockServer, fingerprint
+from frameio_oauth_mock.mockserver.requestlog import LoggedRequest, RequestLog
 from tests.harness.support import (
     APP_ID,
     APP_SECRET,

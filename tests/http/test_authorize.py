@@ -13,9 +13,9 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from mockserver.clock import Clock
-from mockserver.oauth.context import Context
-from mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
 from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair
 
 pytestmark = pytest.mark.anyio

@@ -21,10 +21,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from mockserver.clock import Clock
-from mockserver.oauth.context import Context
-from mockserver.settings import ConfigError, Settings, load_config
-from mockserver.web import create_app
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.settings import ConfigError, Settings, load_config
+from frameio_oauth_mock.mockserver.web import create_app
 from tests.conftest import REDIRECT, Flow, make_settings, pkce_pair
 
 pytestmark = pytest.mark.anyio

@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mockserver.clock import Clock
-from mockserver.settings import Settings
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.settings import Settings
 from tests.conftest import REDIRECT, Flow, pkce_pair
 
 pytestmark = pytest.mark.anyio

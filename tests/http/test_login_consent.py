@@ -15,10 +15,10 @@ import httpx
 import pytest
 from markupsafe import escape
 
-from mockserver.clock import Clock
-from mockserver.oauth.context import Context
-from mockserver.oauth.interaction import PENDING_TTL
-from mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.interaction import PENDING_TTL
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
 from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair
 
 pytestmark = pytest.mark.anyio

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.clock import Clock
-from mockserver.settings import Settings, UserConfig
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.settings import Settings, UserConfig
 from tests.conftest import REDIRECT, Flow
 
 pytestmark = pytest.mark.anyio

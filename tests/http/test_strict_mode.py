@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver.cli import _build_parser, _serve_settings
-from mockserver.oauth.context import Context
-from mockserver.settings import Settings, load_config
-from mockserver.web import create_app
+from frameio_oauth_mock.mockserver.cli import _build_parser, _serve_settings
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.settings import Settings, load_config
+from frameio_oauth_mock.mockserver.web import create_app
 from tests.conftest import REDIRECT, Flow, make_settings, pkce_pair, query_of
 
 pytestmark = pytest.mark.anyio

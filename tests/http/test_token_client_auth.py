@@ -9,7 +9,7 @@ from urllib.parse import quote_plus
 import httpx
 import pytest
 
-from mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
 from tests.conftest import REDIRECT, SCOPES, Flow, make_settings, pkce_pair
 from tests.http.token_support import (
     ID_DECODE,

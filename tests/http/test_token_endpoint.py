@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from mockserver.clock import Clock
-from mockserver.oauth.context import Context
-from mockserver.oauth.errors import OAuthError
-from mockserver.oauth.pkce import s256_challenge
-from mockserver.profiles import FRAMEIO_V2
-from mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.oauth.pkce import s256_challenge
+from frameio_oauth_mock.mockserver.profiles import FRAMEIO_V2
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
 from tests.conftest import REDIRECT, SCOPES, Flow, make_settings, pkce_pair
 from tests.http.token_support import (
     CODE_OTHER_CLIENT,

@@ -7,9 +7,9 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from mockserver.clock import Clock
-from mockserver.oauth.context import Context
-from mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.clock import Clock
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
 from tests.conftest import REDIRECT, SCOPES, Flow, make_settings
 from tests.http.token_support import (
     REFRESH_EXPIRED,

@@ -13,7 +13,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.context import Context
 
 TOKEN = "/oauth2/token"
 

@@ -21,8 +21,8 @@ import httpx
 import jwt
 import pytest
 
-from mockserver import MockServer
-from mockserver.settings import ConfigError, load_config
+from frameio_oauth_mock.mockserver import MockServer
+from frameio_oauth_mock.mockserver.settings import ConfigError, load_config
 
 pytestmark = pytest.mark.anyio
 

@@ -34,8 +34,8 @@ from frameio.auth import (
 )
 from frameio.auth import _http as sdk_http
 
-from mockserver import MockServer
-from mockserver.requestlog import fingerprint
+from frameio_oauth_mock.mockserver import MockServer
+from frameio_oauth_mock.mockserver.requestlog import fingerprint
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 WEB_ID, WEB_SECRET = "ims-web", "ims-web-secret-Pq83"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockserver.settings import UserConfig
+from frameio_oauth_mock.mockserver.settings import UserConfig
 from tests.http.token_support import (
     NO_CREDENTIALS,
     PKCE_BAD_CHARACTERS,

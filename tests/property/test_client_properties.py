@@ -33,7 +33,7 @@ import pytest
 from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 
-from client import (
+from frameio_oauth_mock.client import (
     AccessDeniedError,
     AsyncFrameioOAuth,
     AuthorizationError,
@@ -45,10 +45,10 @@ from client import (
     StateMismatchError,
     Token,
 )
-from mockserver.profiles import FRAMEIO_SCOPES
-from mockserver.requestlog import LoggedRequest, fingerprint
-from mockserver.settings import ConfigError
-from mockserver.testing import MockServer
+from frameio_oauth_mock.mockserver.profiles import FRAMEIO_SCOPES
+from frameio_oauth_mock.mockserver.requestlog import LoggedRequest, fingerprint
+from frameio_oauth_mock.mockserver.settings import ConfigError
+from frameio_oauth_mock.mockserver.testing import MockServer
 from tests.client.conftest import SyncASGITransport
 from tests.property.model import USER
 

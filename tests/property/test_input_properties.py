@@ -22,10 +22,10 @@ import pytest
 from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 
-from mockserver.oauth.errors import OAuthError
-from mockserver.oauth.pkce import check_verifier
-from mockserver.settings import ConfigError
-from mockserver.testing import MockServer
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.oauth.pkce import check_verifier
+from frameio_oauth_mock.mockserver.settings import ConfigError
+from frameio_oauth_mock.mockserver.testing import MockServer
 from tests.http.token_support import (
     ERRORS,
     PKCE_MISMATCH,

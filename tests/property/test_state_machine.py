@@ -49,9 +49,9 @@ from hypothesis.stateful import (
     rule,
 )
 
-from mockserver.settings import UserConfig
-from mockserver.store import TokenState
-from mockserver.testing import MockServer
+from frameio_oauth_mock.mockserver.settings import UserConfig
+from frameio_oauth_mock.mockserver.store import TokenState
+from frameio_oauth_mock.mockserver.testing import MockServer
 from tests.http.token_support import (
     CODE_OTHER_CLIENT,
     CODE_USED,

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.oauth import client_auth
-from mockserver.oauth.client_auth import basic_credentials, form_url_decode
-from mockserver.oauth.errors import OAuthError
-from mockserver.settings import ClientConfig
+from frameio_oauth_mock.mockserver.oauth import client_auth
+from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials, form_url_decode
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.settings import ClientConfig
 
 ID_DECODE = (
     "The client id in the HTTP authorization header could not be decoded from "

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.oauth.errors import OAuthError
-from mockserver.oauth.pkce import check_verifier, s256_challenge
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.oauth.pkce import check_verifier, s256_challenge
 
 # RFC 7636, Appendix B.
 RFC_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"

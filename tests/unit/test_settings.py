@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.settings import (
+from frameio_oauth_mock.mockserver.settings import (
     ClientConfig,
     ConfigError,
     Settings,

@@ -16,8 +16,8 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "The httpx module", AuthlibDeprecationWarning)
     from authlib.integrations.httpx_client import OAuth2Client
 
-from conformance.client.adapter import ClientSetup
-from conformance.server.http import Call
+from frameio_oauth_mock.conformance.client.adapter import ClientSetup
+from frameio_oauth_mock.conformance.server.http import Call
 
 
 class AuthlibClient:

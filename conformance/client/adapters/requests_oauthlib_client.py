@@ -12,8 +12,8 @@ from typing import Any
 
 from requests_oauthlib import OAuth2Session
 
-from conformance.client.adapter import ClientSetup
-from conformance.server.http import Call
+from frameio_oauth_mock.conformance.client.adapter import ClientSetup
+from frameio_oauth_mock.conformance.server.http import Call
 
 _INSECURE = "OAUTHLIB_INSECURE_TRANSPORT"
 TIMEOUT = 10.0

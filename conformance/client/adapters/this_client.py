@@ -6,9 +6,9 @@ tokens too."""
 
 from __future__ import annotations
 
-from client import AuthorizationRequest, FrameioOAuth
-from conformance.client.adapter import ClientSetup
-from conformance.server.http import Call
+from frameio_oauth_mock.client import AuthorizationRequest, FrameioOAuth
+from frameio_oauth_mock.conformance.client.adapter import ClientSetup
+from frameio_oauth_mock.conformance.server.http import Call
 
 
 class ThisClient:

@@ -1,6 +1,6 @@
 """Importing this package registers every server check in conformance.server.table.TABLE."""
 
-from conformance.server.checks import (
+from frameio_oauth_mock.conformance.server.checks import (
     authorize,
     client_auth,
     codes,

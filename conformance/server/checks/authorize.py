@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
-from conformance.model import Level, Outcome, Verdict
-from conformance.server.context import ServerContext
-from conformance.server.flows import Authorization, authorization_pairs, authorize, obtain_code
-from conformance.server.grading import (
+from frameio_oauth_mock.conformance.model import Level, Outcome, Verdict
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.flows import (
+    Authorization,
+    authorization_pairs,
+    authorize,
+    obtain_code,
+)
+from frameio_oauth_mock.conformance.server.grading import (
     AUTHORIZATION_ERRORS,
     Case,
     allowed_error_text,
@@ -15,8 +20,8 @@ from conformance.server.grading import (
     passed,
     warned,
 )
-from conformance.server.table import check
-from conformance.server.target import ClientSpec
+from frameio_oauth_mock.conformance.server.table import check
+from frameio_oauth_mock.conformance.server.target import ClientSpec
 
 ATTACKER_URI = "https://attacker.example/callback"
 UNKNOWN_SCOPE = "conformance-unknown-scope"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlencode
 
-from conformance.model import Level, Verdict, not_applicable
-from conformance.server.context import ServerContext
-from conformance.server.flows import (
+from frameio_oauth_mock.conformance.model import Level, Verdict, not_applicable
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.flows import (
     code_pairs,
     error_code,
     issued,
@@ -15,10 +15,10 @@ from conformance.server.flows import (
     redeem,
     token_call,
 )
-from conformance.server.grading import Case, failed, grade, passed, warned
-from conformance.server.http import Call
-from conformance.server.table import check
-from conformance.server.target import ClientSpec
+from frameio_oauth_mock.conformance.server.grading import Case, failed, grade, passed, warned
+from frameio_oauth_mock.conformance.server.http import Call
+from frameio_oauth_mock.conformance.server.table import check
+from frameio_oauth_mock.conformance.server.target import ClientSpec
 
 
 def _wrong(client: ClientSpec, secret: str) -> ClientSpec:

@@ -6,10 +6,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conformance.model import Level, Verdict
-from conformance.server.checks.redirects import variants
-from conformance.server.context import ServerContext
-from conformance.server.flows import (
+from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server.checks.redirects import variants
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.flows import (
     code_pairs,
     issued,
     obtain_code,
@@ -19,9 +19,9 @@ from conformance.server.flows import (
     refresh,
     token_call,
 )
-from conformance.server.grading import Case, grade, grant_refusal
-from conformance.server.http import Call, Http
-from conformance.server.table import check
+from frameio_oauth_mock.conformance.server.grading import Case, grade, grant_refusal
+from frameio_oauth_mock.conformance.server.http import Call, Http
+from frameio_oauth_mock.conformance.server.table import check
 
 
 def _must_be_invalid_grant(label: str, call: Call) -> Case:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.model import Exchange, Level, Verdict
-from conformance.server.context import ServerContext
-from conformance.server.entropy import Estimate, estimate
-from conformance.server.flows import issued, obtain_code, redeem
-from conformance.server.table import check
+from frameio_oauth_mock.conformance.model import Exchange, Level, Verdict
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.entropy import Estimate, estimate
+from frameio_oauth_mock.conformance.server.flows import issued, obtain_code, redeem
+from frameio_oauth_mock.conformance.server.table import check
 
 MUST_BITS = 128
 SHOULD_BITS = 160

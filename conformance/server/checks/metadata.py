@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from conformance.model import Level, Verdict
-from conformance.server.context import ServerContext
-from conformance.server.discovery import well_known_urls
-from conformance.server.flows import authorize
-from conformance.server.grading import Case, failed, grade, passed
-from conformance.server.table import check
+from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.discovery import well_known_urls
+from frameio_oauth_mock.conformance.server.flows import authorize
+from frameio_oauth_mock.conformance.server.grading import Case, failed, grade, passed
+from frameio_oauth_mock.conformance.server.table import check
 
 REQUIRED_MEMBERS = (
     "issuer",

@@ -6,16 +6,16 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from conformance.model import Level, Verdict, not_decidable
-from conformance.pages import PageResources
-from conformance.server.context import ServerContext
-from conformance.server.flows import authorization_pairs, authorize, driver
-from conformance.server.forms import APPROVE_WORDS
-from conformance.server.grading import Case, failed, grade, passed, warned
-from conformance.server.http import Call
-from conformance.server.login import Drive, origin
-from conformance.server.table import check
-from conformance.server.target import ClientSpec
+from frameio_oauth_mock.conformance.model import Level, Verdict, not_decidable
+from frameio_oauth_mock.conformance.pages import PageResources
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.flows import authorization_pairs, authorize, driver
+from frameio_oauth_mock.conformance.server.forms import APPROVE_WORDS
+from frameio_oauth_mock.conformance.server.grading import Case, failed, grade, passed, warned
+from frameio_oauth_mock.conformance.server.http import Call
+from frameio_oauth_mock.conformance.server.login import Drive, origin
+from frameio_oauth_mock.conformance.server.table import check
+from frameio_oauth_mock.conformance.server.target import ClientSpec
 
 ATTACKER_ORIGIN = "https://attacker.example"
 # Hidden fields that look like anti-forgery tokens, by name.

@@ -7,9 +7,9 @@ import binascii
 import hashlib
 import secrets
 
-from conformance.model import Level, Verdict
-from conformance.server.context import ServerContext
-from conformance.server.flows import (
+from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.flows import (
     Authorization,
     Pkce,
     authorize,
@@ -18,9 +18,9 @@ from conformance.server.flows import (
     obtain_code,
     redeem,
 )
-from conformance.server.grading import Case, grade, grant_refusal, warned
-from conformance.server.table import check
-from conformance.server.target import ClientSpec
+from frameio_oauth_mock.conformance.server.grading import Case, grade, grant_refusal, warned
+from frameio_oauth_mock.conformance.server.table import check
+from frameio_oauth_mock.conformance.server.target import ClientSpec
 
 
 def pkce_client(ctx: ServerContext) -> ClientSpec:

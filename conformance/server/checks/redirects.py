@@ -6,11 +6,11 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from conformance.model import Level, Outcome, Verdict
-from conformance.server.context import ServerContext
-from conformance.server.flows import authorization_pairs, authorize
-from conformance.server.grading import Case, failed, grade, passed, warned
-from conformance.server.table import check
+from frameio_oauth_mock.conformance.model import Level, Outcome, Verdict
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.flows import authorization_pairs, authorize
+from frameio_oauth_mock.conformance.server.grading import Case, failed, grade, passed, warned
+from frameio_oauth_mock.conformance.server.table import check
 
 ATTACKER_HOST = "attacker.example"
 # Parameters the server adds to the redirect URI; what is left is the URI it answered to.

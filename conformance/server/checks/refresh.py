@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 
-from conformance.model import Level, Verdict
-from conformance.server.context import ServerContext
-from conformance.server.flows import error_code, issued, need_refresh_token, refresh, token_call
-from conformance.server.grading import Case, failed, grade, passed, warned
-from conformance.server.http import Call
-from conformance.server.table import check
+from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.flows import (
+    error_code,
+    issued,
+    need_refresh_token,
+    refresh,
+    token_call,
+)
+from frameio_oauth_mock.conformance.server.grading import Case, failed, grade, passed, warned
+from frameio_oauth_mock.conformance.server.http import Call
+from frameio_oauth_mock.conformance.server.table import check
 
 
 def _refused(label: str, call: Call) -> Case:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from conformance.model import Level, Verdict
-from conformance.server.context import ServerContext
-from conformance.server.flows import obtain_tokens
-from conformance.server.grading import Case, failed, grade, passed
-from conformance.server.table import check
+from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.flows import obtain_tokens
+from frameio_oauth_mock.conformance.server.grading import Case, failed, grade, passed
+from frameio_oauth_mock.conformance.server.table import check
 
 
 @check(

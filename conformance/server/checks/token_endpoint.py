@@ -3,9 +3,9 @@ shapes, cache headers, unsupported grants, access token lifetime (S30, S31, S48-
 
 from __future__ import annotations
 
-from conformance.model import Level, Verdict
-from conformance.server.context import ServerContext
-from conformance.server.flows import (
+from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.flows import (
     Tokens,
     code_pairs,
     error_code,
@@ -14,7 +14,7 @@ from conformance.server.flows import (
     obtain_tokens,
     token_call,
 )
-from conformance.server.grading import (
+from frameio_oauth_mock.conformance.server.grading import (
     TOKEN_ERRORS,
     Case,
     allowed_error_text,
@@ -23,8 +23,8 @@ from conformance.server.grading import (
     passed,
     warned,
 )
-from conformance.server.http import Call
-from conformance.server.table import check
+from frameio_oauth_mock.conformance.server.http import Call
+from frameio_oauth_mock.conformance.server.table import check
 
 SHORT_LIFETIME = 3600  # RFC 6750 5.3: "one hour or less"
 

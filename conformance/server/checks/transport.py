@@ -10,9 +10,9 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit, urlunsplit
 
-from conformance.model import Level, Verdict
-from conformance.server.context import ServerContext
-from conformance.server.table import check
+from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server.context import ServerContext
+from frameio_oauth_mock.conformance.server.table import check
 
 
 def _loopback(host: str) -> bool:

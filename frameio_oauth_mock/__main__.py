@@ -1,0 +1,5 @@
+import sys
+
+from frameio_oauth_mock.mockserver.cli import main
+
+sys.exit(main())
