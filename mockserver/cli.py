@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 from urllib.parse import urlencode, urlsplit
 
+from frameio_oauth_mock import __version__
 from frameio_oauth_mock.mockserver.settings import (
     ConfigError,
     ServerSettings,
@@ -39,6 +40,7 @@ def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; `login` and `conformance` are added only when `command` may need them,
     so `serve` starts without importing the client library or the conformance suite."""
     parser = _Parser(prog=PROG, description="A local, faithful Frame.io OAuth 2 server.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     serve = commands.add_parser("serve", help="run the mock authorization server")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
