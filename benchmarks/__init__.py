@@ -1,0 +1,1 @@
+"""Benchmarks of frameio-oauth-mock against the stack's floor (python -m benchmarks)."""
