@@ -36,6 +36,8 @@ class Paths:
     introspect: str | None = None
     # The resource API that tokens unlock (Frame.io: GET https://api.frame.io/v2/me).
     me: str | None = None
+    # Where Frame.io's V4 API (/v4/me, /v4/accounts...) is served, for this profile's tokens.
+    v4: str | None = None
 
     def endpoint_names(self) -> dict[str, str]:
         """Path -> the endpoint name that faults and the request log use."""
@@ -52,6 +54,8 @@ class Paths:
             names[self.introspect] = "introspect"
         if self.me:
             names[self.me] = "api"
+        if self.v4:
+            names[self.v4 + "/me"] = names[self.v4 + "/accounts"] = "api"
         names.update(dict.fromkeys(self.metadata, "metadata"))
         return names
 
@@ -91,6 +95,8 @@ class Profile:
     invalid_client_challenge: str | None = None
     # Scope the resource API (/v2/me) requires.
     me_scope: str = "account.read"
+    # Scope the V4 API requires (every IMS user and server-to-server credential has openid).
+    v4_scope: str = "openid"
     # Characters that separate scopes in a request (IMS also takes commas).
     scope_separators: str = " "
     state_max_length: int | None = None
@@ -281,6 +287,7 @@ ADOBE_IMS = Profile(
         userinfo="/ims/userinfo/v2",
         jwks="/ims/keys",
         metadata=("/ims/.well-known/openid-configuration",),
+        v4="/v4",
     ),
     access_token_ttl=86399,
     refresh_token_ttl=14 * 24 * 3600,

@@ -51,6 +51,25 @@ class ClientConfig:
         return self.token_endpoint_auth_method == "none"
 
 
+ACCOUNT_ROLES = ("owner", "admin", "member")
+DEFAULT_TIMESTAMP = "2024-01-01T00:00:00.000000Z"
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """A Frame.io V4 account a user belongs to (GET /v4/accounts lists them)."""
+
+    id: str
+    display_name: str
+    roles: tuple[str, ...] = ("owner",)
+    created_at: str = DEFAULT_TIMESTAMP
+    updated_at: str = DEFAULT_TIMESTAMP
+    storage_usage: int = 0
+    storage_limit: int | None = None
+    image: str | None = None
+    adobe_id: str | None = None
+
+
 @dataclass(frozen=True)
 class UserConfig:
     email: str
@@ -58,6 +77,8 @@ class UserConfig:
     name: str = ""
     id: str = ""
     account_id: str = ""
+    # V4 accounts; none configured: one account the user owns, with id account_id.
+    accounts: tuple[AccountConfig, ...] = ()
 
     def __post_init__(self) -> None:
         # Stable ids derived from the email, so tokens and /v2/me agree across restarts.
@@ -68,6 +89,9 @@ class UserConfig:
             object.__setattr__(self, "account_id", str(account))
         if not self.name:
             object.__setattr__(self, "name", self.email.split("@", 1)[0])
+        if not self.accounts:
+            own = AccountConfig(id=self.account_id, display_name=f"{self.name}'s Account")
+            object.__setattr__(self, "accounts", (own,))
 
 
 @dataclass(frozen=True)
@@ -86,6 +110,8 @@ class ServerSettings:
     signing_key_file: str | None = None
     # Bearer token for the /_mock/ control API; needed to enable it off loopback.
     admin_token: str | None = None
+    # Frame.io V4 API calls each user may make per minute (x-ratelimit-limit).
+    api_rate_limit: int = 100
 
     @property
     def control_api_enabled(self) -> bool:
@@ -213,6 +239,7 @@ def _read_server(table: Any, where: str) -> ServerSettings:
         strict=bool(reader.flag("strict")),
         signing_key_file=reader.text("signing_key_file"),
         admin_token=reader.text("admin_token"),
+        api_rate_limit=reader.number("api_rate_limit") or defaults.api_rate_limit,
     )
     reader.finish()
     return server
@@ -249,9 +276,42 @@ def read_user(table: Any, where: str) -> UserConfig:
         name=reader.text("name") or "",
         id=reader.text("id") or "",
         account_id=reader.text("account_id") or "",
+        accounts=tuple(
+            read_account(entry, f"{where}: accounts[{index}]")
+            for index, entry in enumerate(reader.get("accounts", list, "a list of tables") or [])
+        ),
     )
     reader.finish()
+    account_ids = [account.id for account in user.accounts]
+    for account_id in account_ids:
+        if account_ids.count(account_id) > 1:
+            raise ConfigError(f"{reader.where}: duplicate account id '{account_id}'")
     return user
+
+
+def read_account(table: Any, where: str) -> AccountConfig:
+    reader = _Reader(table, where)
+    account_id = reader.text("id", required=True)
+    assert account_id is not None
+    reader.where = where = f"{where} ({account_id})"
+    roles = tuple(reader.texts("roles") or AccountConfig.roles)
+    for role in roles:
+        if role not in ACCOUNT_ROLES:
+            raise ConfigError(f"{where}: unknown role {role!r} (use {', '.join(ACCOUNT_ROLES)})")
+    usage = reader.get("storage_usage", int, "a whole number")
+    account = AccountConfig(
+        id=account_id,
+        display_name=reader.text("display_name") or account_id,
+        roles=roles,
+        created_at=reader.text("created_at") or DEFAULT_TIMESTAMP,
+        updated_at=reader.text("updated_at") or DEFAULT_TIMESTAMP,
+        storage_usage=usage or 0,
+        storage_limit=reader.number("storage_limit"),
+        image=reader.text("image"),
+        adobe_id=reader.text("adobe_id"),
+    )
+    reader.finish()
+    return account
 
 
 def client_problem(client: ClientConfig, profile: Profile) -> str | None:

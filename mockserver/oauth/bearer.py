@@ -31,12 +31,17 @@ class BearerError(Exception):
 
 
 def authenticate_bearer(
-    ctx: Context, authorization: str | None, token_elsewhere: bool, required_scope: str
+    ctx: Context,
+    authorization: str | None,
+    token_elsewhere: bool,
+    required_scope: str,
+    technical_accounts: bool = False,
 ) -> tuple[IssuedToken, UserConfig]:
     """The live access token in the Authorization header, and its user.
 
     Tokens in the query string or form body (RFC 6750 2.2, 2.3) are refused: a client that
-    sends them leaks the token into logs and histories.
+    sends them leaks the token into logs and histories. With `technical_accounts`, a
+    client_credentials token acts as its client's technical account (Frame.io V4 API).
     """
     if not authorization or authorization[:7].lower() != "bearer ":
         if token_elsewhere:
@@ -58,7 +63,10 @@ def authenticate_bearer(
         raise BearerError(
             401, "invalid_token", "The access token is malformed, expired, revoked or unknown."
         )
-    user = ctx.registry.user_by_id(token.grant.subject)
+    if technical_accounts and token.grant.kind == "client_credentials":
+        user: UserConfig | None = technical_account(token.grant.client_id)
+    else:
+        user = ctx.registry.user_by_id(token.grant.subject)
     if user is None:
         raise BearerError(401, "invalid_token", "The access token's user no longer exists.")
     if required_scope and required_scope not in token.grant.scopes:
@@ -69,6 +77,13 @@ def authenticate_bearer(
             scope=required_scope,
         )
     return token, user
+
+
+def technical_account(client_id: str) -> UserConfig:
+    """The user a server-to-server credential acts as (Adobe's "technical account")."""
+    return UserConfig(
+        email=f"{client_id}@techacct.adobe.com", password="", name=f"{client_id} (technical)"
+    )
 
 
 def userinfo_claims(user: UserConfig) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from frameio_oauth_mock.mockserver.faults import FaultList
 from frameio_oauth_mock.mockserver.oauth.idtoken import IdTokenSigner
 from frameio_oauth_mock.mockserver.oauth.tokens import TokenFactory
 from frameio_oauth_mock.mockserver.profiles import Profile
+from frameio_oauth_mock.mockserver.ratelimit import RateLimiter
 from frameio_oauth_mock.mockserver.registry import Registry
 from frameio_oauth_mock.mockserver.requestlog import RequestLog
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
@@ -33,6 +34,7 @@ class EngineState:
     profiles: dict[str, Profile]
     faults: FaultList = field(default_factory=FaultList)
     log: RequestLog = field(default_factory=RequestLog)
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     seed: int | None = None
     # What reset() returns to: the settings the server was created with.
     initial_settings: Settings | None = None
@@ -150,6 +152,7 @@ class Context:
         state.faults = FaultList()  # fresh, so fault and log ids start at 1 again
         state.log = RequestLog(capacity=state.log.capacity)
         state.clock.reset()
+        state.rate_limiter.clear()
         state.tokens = TokenFactory.seeded(state.seed)
 
 

@@ -15,6 +15,7 @@ from frameio_oauth_mock.mockserver.web.control import ControlAPI
 from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
 from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
 from frameio_oauth_mock.mockserver.web.token import TokenEndpoint
+from frameio_oauth_mock.mockserver.web.v4 import V4Endpoints
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -64,4 +65,6 @@ def _profile_routes(ctx: Context) -> list[Route]:
         routes.append(Route(paths.introspect, resources.introspect, methods=ALL_METHODS))
     if paths.me:
         routes.append(Route(paths.me, resources.me, methods=["GET", "HEAD"]))
+    if paths.v4:
+        routes += V4Endpoints(ctx, paths.v4).routes()
     return routes

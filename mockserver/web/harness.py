@@ -20,6 +20,7 @@ from frameio_oauth_mock.mockserver.faults import Fault
 from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.oauth.v4api import error_body as v4_error_body
 from frameio_oauth_mock.mockserver.requestlog import (
     LoggedRequest,
     answer_facts,
@@ -90,6 +91,13 @@ class HarnessMiddleware:
             for profile_name, profile in ctx.state.profiles.items()
             for path, name in profile.paths.endpoint_names().items()
         }
+        # Frame.io V4 API paths (with ids in them): all the `api` endpoint, answering faults
+        # in V4's error shape.
+        self.v4_prefixes = {
+            profile.paths.v4 + "/": ctx.for_profile(profile_name)
+            for profile_name, profile in ctx.state.profiles.items()
+            if profile.paths.v4
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -108,7 +116,13 @@ class HarnessMiddleware:
         if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
             scope[PARSED_FORM_KEY] = form  # the endpoints read this instead of parsing again
-        endpoint, profile_ctx = self.endpoints.get(path, ("other", self.ctx))
+        v4_ctx = next(
+            (found for prefix, found in self.v4_prefixes.items() if path.startswith(prefix)), None
+        )
+        if v4_ctx is not None:
+            endpoint, profile_ctx = "api", v4_ctx
+        else:
+            endpoint, profile_ctx = self.endpoints.get(path, ("other", self.ctx))
         client_id = _client_id(headers, form, query)
         params = [*form, *query] if profile_ctx.profile.parameters_in_query else form
         grant_type = next((value for name, value in params if name == "grant_type"), None)
@@ -157,13 +171,21 @@ class HarnessMiddleware:
                 await self.app(scope, replay, recording_send)
             else:
                 entry.fault = fault.id
-                await self._apply(fault, profile_ctx, scope, replay, recording_send)
+                await self._apply(
+                    fault, profile_ctx, scope, replay, recording_send, v4=v4_ctx is not None
+                )
         finally:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             self.ctx.log.append(entry)
 
     async def _apply(
-        self, fault: Fault, ctx: Context, scope: Scope, receive: Receive, send: Send
+        self,
+        fault: Fault,
+        ctx: Context,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        v4: bool = False,
     ) -> None:
         if fault.delay:
             await asyncio.sleep(fault.delay)
@@ -172,6 +194,9 @@ class HarnessMiddleware:
             status = fault.status
             data = fault.error_body(lambda error: profile.error(error).description)
             headers = dict(profile.token_response_headers)
+            if v4:  # the V4 API answers in its own error shape
+                data = v4_error_body(status, data["error_description"] or data["error"])
+                headers = {"Content-Type": "application/json; charset=utf-8"}
             if fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
             await _respond(send, status, headers, json_body(data))

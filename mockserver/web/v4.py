@@ -1,0 +1,53 @@
+"""GET /v4/me, /v4/accounts and /v4/accounts/{account_id}: HTTP in, the engine's V4 answers out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from frameio_oauth_mock.mockserver.oauth import v4api
+from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.web.forms import query_pairs
+
+_HEADERS = {"Cache-Control": "no-store"}
+
+
+class V4Endpoints:
+    def __init__(self, ctx: Context, prefix: str) -> None:
+        self.ctx = ctx
+        self.prefix = prefix
+
+    def routes(self) -> list[Route]:
+        table: list[tuple[str, Callable[[Request, v4api.V4Caller], dict[str, Any]]]] = [
+            ("/me", lambda request, caller: {"data": v4api.profile_json(caller.user)}),
+            ("/accounts", self._accounts),
+            ("/accounts/{account_id}", self._account),
+        ]
+        return [
+            Route(self.prefix + path, self._answer(render), methods=["GET", "HEAD"])
+            for path, render in table
+        ]
+
+    def _answer(
+        self, render: Callable[[Request, v4api.V4Caller], dict[str, Any]]
+    ) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            headers = dict(_HEADERS)
+            try:
+                caller = v4api.authenticate(self.ctx, request.headers.get("authorization"))
+                headers.update(caller.rate.headers())
+                return JSONResponse(render(request, caller), headers=headers)
+            except v4api.V4Error as error:
+                return JSONResponse(error.as_json(), error.status, {**headers, **error.headers})
+
+        return endpoint
+
+    def _accounts(self, request: Request, caller: v4api.V4Caller) -> dict[str, Any]:
+        return v4api.list_accounts(caller.user, list(query_pairs(request)), request.url.path)
+
+    def _account(self, request: Request, caller: v4api.V4Caller) -> dict[str, Any]:
+        return v4api.show_account(caller.user, request.path_params["account_id"])
