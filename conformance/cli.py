@@ -42,13 +42,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         dest="conformance_side", metavar="SIDE", parser_class=type(conformance)
     )
     server = sides.add_parser(
-        "server", help="black-box checks of an authorization server (CONFORMANCE.md S1-S64)"
+        "server",
+        help="black-box checks of an authorization server (docs/conformance-catalogue.md S1-S64)",
     )
     server.add_argument("--target", required=True, metavar="FILE", help="target description (TOML)")
     _add_report_options(server, "S39,S43")
     client = sides.add_parser(
         "client",
-        help="run an OAuth client through scenarios on the mock (CONFORMANCE.md C1-C32)",
+        help="run an OAuth client through scenarios on the mock "
+        "(docs/conformance-catalogue.md C1-C32)",
         description="Grade a shipped adapter (--adapter) or any program (-- COMMAND ...; see "
         "docs/conformance-client.md for its environment variables and stdin/stdout lines).",
     )

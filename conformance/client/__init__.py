@@ -1,5 +1,5 @@
 """The client conformance harness: run an OAuth client through scripted scenarios on the mock
-and grade it against CONFORMANCE.md C1-C32 from the mock's request log alone.
+and grade it against docs/conformance-catalogue.md C1-C32 from the mock's request log alone.
 
 - adapter.py: the four operations the harness asks of a client (begin, deliver, refresh, api)
 - adapters/: this project's client, Authlib, requests-oauthlib; process.py: any command

@@ -1,1 +1,2 @@
-"""Black-box conformance suite for OAuth 2 authorization servers (CONFORMANCE.md S1-S64)."""
+"""Black-box conformance suite for OAuth 2 authorization servers (docs/conformance-catalogue.md
+S1-S64)."""

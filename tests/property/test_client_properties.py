@@ -6,7 +6,7 @@ redirect URI with or without its own query; PKCE on or off for apps with a secre
 async client; the mock's default or strict profile) the client runs the whole flow in-process:
 authorization_url() -> the "browser" GETs it (auto_approve) -> exchange() -> refresh() (twice
 with offline) -> GET /v2/me through BearerAuth -> revoke(). The mock's request log then has
-to show that what the client sent satisfies ../shared/CONFORMANCE.md C2-C5, C8, C13-C17 and
+to show that what the client sent satisfies docs/conformance-catalogue.md C2-C5, C8, C13-C17 and
 C20-C22 (each check below names its item). A second property tampers with the callback and
 checks that the client refuses it before any token request (C9, C10, C12).
 

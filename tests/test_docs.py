@@ -1,0 +1,76 @@
+"""The documentation stands alone: the conformance catalogue is in docs/, with every item id the
+suites grade, and nothing in the repository points outside it (../shared/...)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import frameio_oauth_mock.conformance.server.suite  # noqa: F401  (registers the S checks)
+from frameio_oauth_mock.conformance.client.catalogue import TABLE as CLIENT_TABLE
+from frameio_oauth_mock.conformance.server.table import TABLE as SERVER_TABLE
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = ROOT / "docs" / "conformance-catalogue.md"
+_ROW = re.compile(r"^\| ([SC]\d+) \| (.+?) \|", re.MULTILINE)
+
+
+def _rows() -> dict[str, str]:
+    rows = _ROW.findall(CATALOGUE.read_text())
+    ids = [item for item, _ in rows]
+    assert len(ids) == len(set(ids)), "an item id appears twice"
+    return dict(rows)
+
+
+def test_catalogue_lists_s1_to_s64_and_c1_to_c32_in_order() -> None:
+    expected = [f"S{n}" for n in range(1, 65)] + [f"C{n}" for n in range(1, 33)]
+    assert list(_rows()) == expected
+    assert all(len(text) > 20 for text in _rows().values())
+
+
+def test_every_check_the_suites_grade_is_in_the_catalogue() -> None:
+    rows = _rows()
+    assert set(SERVER_TABLE.ids()) <= set(rows)
+    assert set(CLIENT_TABLE.ids()) <= set(rows)
+
+
+def _repository_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if listed.returncode == 0:  # a checkout
+        names = listed.stdout.splitlines()
+    else:  # an unpacked sdist
+        names = [str(path.relative_to(ROOT)) for path in ROOT.rglob("*") if path.is_file()]
+    suffixes = {".py", ".md", ".toml", ".ini", ".txt", ".js", ".json", ".html"}
+    return [ROOT / name for name in names if Path(name).suffix in suffixes]
+
+
+def test_nothing_points_at_the_conformance_file_outside_the_repository() -> None:
+    outside = "CONFORMANCE" + ".md"  # spelled in two parts, so this file does not name it
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in _repository_files()
+        if path.is_file() and not path.is_symlink() and outside in path.read_text()
+    ]
+    assert offenders == []
+
+
+def test_conformance_help_points_at_the_catalogue_in_docs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "frameio_oauth_mock", "conformance", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},  # so argparse wraps no line
+    )
+    assert result.returncode == 0, result.stderr
+    help_text = " ".join(result.stdout.split())
+    assert "docs/conformance-catalogue.md S1-S64" in help_text
+    assert "docs/conformance-catalogue.md C1-C32" in help_text
