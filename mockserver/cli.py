@@ -133,14 +133,15 @@ def _describe_demo(settings: Settings, url: str) -> str:
     )
 
 
-def _describe_control_api(server: ServerSettings) -> str:
-    if not server.control_api_enabled:
+def _describe_control_api(server: ServerSettings, loopback_only: bool) -> str:
+    """What the banner says about /_mock/; `loopback_only` is judged from the bound address."""
+    if server.admin_token:
+        return "Control API /_mock/ is on; it requires 'Authorization: Bearer <admin token>'"
+    if not loopback_only:
         return (
             "Control API /_mock/ is off: listening on a non-loopback address; "
             "pass --admin-token to enable it"
         )
-    if server.admin_token:
-        return "Control API /_mock/ is on; it requires 'Authorization: Bearer <admin token>'"
     return "Control API /_mock/ is on (loopback only, no token needed)"
 
 
@@ -162,15 +163,17 @@ def _serve(args: argparse.Namespace) -> int:
     except BindError as error:
         raise UsageError(str(error)) from None
     url = socket_url(sock)
+    app = create_app(settings)
+    exposure = app.state.exposure
+    exposure.bind(sock)
 
     def announce() -> None:
         if is_demo:
             print(_describe_demo(settings, url), flush=True)
         mode = "auto-approve" if server_options.auto_approve else "interactive login and consent"
-        print(_describe_control_api(server_options), flush=True)
+        print(_describe_control_api(server_options, exposure.loopback_only), flush=True)
         print(f"{PROG} ({settings.profile.name}, {mode}) listening on {url}", flush=True)
 
-    app = create_app(settings)
     server = NotifyingServer(uvicorn_config(app, server_options.log_level), on_ready=announce)
     server.run(sockets=[sock])
     return 0

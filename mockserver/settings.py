@@ -113,10 +113,6 @@ class ServerSettings:
     # Frame.io V4 API calls each user may make per minute (x-ratelimit-limit).
     api_rate_limit: int = 100
 
-    @property
-    def control_api_enabled(self) -> bool:
-        return self.admin_token is not None or is_loopback_host(self.host)
-
 
 @dataclass(frozen=True)
 class Settings:

@@ -106,6 +106,7 @@ class MockServer:
             return self
         server_options = self.settings.server
         sock = bind_socket(server_options.host, server_options.port)
+        self.app.state.exposure.bind(sock)
         ready = threading.Event()
         config = uvicorn_config(self.app, "warning")
         self._server = NotifyingServer(config, on_ready=ready.set)
@@ -126,6 +127,7 @@ class MockServer:
             self._thread.join(timeout=10)
         self._server = self._thread = None
         self._url = None
+        self.app.state.exposure.unbind()
 
     def __enter__(self) -> MockServer:
         return self.start()

@@ -12,6 +12,7 @@ from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import Settings
 from frameio_oauth_mock.mockserver.web.authorize import AuthorizationPages
 from frameio_oauth_mock.mockserver.web.control import ControlAPI
+from frameio_oauth_mock.mockserver.web.exposure import Exposure
 from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
 from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
 from frameio_oauth_mock.mockserver.web.token import TokenEndpoint
@@ -29,25 +30,27 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
 
     Every profile is served side by side (Frame.io's legacy /oauth2/... and Adobe IMS's
     /ims/...), each route bound to its own profile's view of the one shared state.
+    Whoever binds a socket for it records the address in `app.state.exposure`.
     """
     if context is None:
         context = Context.from_settings(settings or Settings())
-    server = context.settings.server
-    control = ControlAPI(context, server.control_api_enabled, server.admin_token)
+    exposure = Exposure()
+    control = ControlAPI(context, exposure)
     routes = [
         route
         for profile_name in context.state.profiles
-        for route in _profile_routes(context.for_profile(profile_name))
+        for route in _profile_routes(context.for_profile(profile_name), exposure)
     ]
     routes += [Route("/health", health, methods=["GET", "HEAD"]), *control.routes()]
     app = Starlette(routes=routes, middleware=[Middleware(HarnessMiddleware, ctx=context)])
     app.state.context = context
+    app.state.exposure = exposure
     return app
 
 
-def _profile_routes(ctx: Context) -> list[Route]:
+def _profile_routes(ctx: Context, exposure: Exposure) -> list[Route]:
     paths = ctx.profile.paths
-    pages = AuthorizationPages(ctx)
+    pages = AuthorizationPages(ctx, exposure)
     token = TokenEndpoint(ctx)
     resources = ResourceEndpoints(ctx)
     routes = [

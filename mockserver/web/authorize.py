@@ -28,6 +28,7 @@ from frameio_oauth_mock.mockserver.oauth.interaction import (
     log_in,
 )
 from frameio_oauth_mock.mockserver.store import PendingAuthorization, Session
+from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of, query_pairs, read_form
 from frameio_oauth_mock.mockserver.web.responses import error_page, page, redirect
 
@@ -41,12 +42,17 @@ def _csrf_cookie_name(pending: PendingAuthorization) -> str:
 
 
 class AuthorizationPages:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, exposure: Exposure) -> None:
         self.ctx = ctx
         self.paths = ctx.profile.paths
+        self.exposure = exposure
 
     # GET|POST /oauth2/auth ---------------------------------------------------------------
     async def authorize(self, request: Request) -> Response:
+        # A client's page may POST here (RFC 6749 3.1), so only the Host is checked.
+        refused = self._misdirected(request)
+        if refused is not None:
+            return refused
         items = list(query_pairs(request))
         if request.method == "POST":  # RFC 6749 3.1: the endpoint MAY accept POST
             items += await read_form(request) or []
@@ -75,6 +81,9 @@ class AuthorizationPages:
 
     # POST /oauth2/auth/login -------------------------------------------------------------
     async def login(self, request: Request) -> Response:
+        refused = self._misdirected(request) or self._cross_origin(request)
+        if refused is not None:
+            return refused
         form = dict(await read_form(request) or [])
         pending = self._checked_pending(request, form)
         if isinstance(pending, Response):
@@ -95,6 +104,9 @@ class AuthorizationPages:
 
     # GET|POST /oauth2/auth/consent --------------------------------------------------------
     async def consent(self, request: Request) -> Response:
+        refused = self._misdirected(request) or self._cross_origin(request)
+        if refused is not None:
+            return refused
         if request.method == "GET":
             pending = self._find_pending(request.query_params.get("challenge", ""))
             if pending is None:
@@ -112,6 +124,24 @@ class AuthorizationPages:
         return redirect(finish_consent(self.ctx, checked, allow), self._redirect_status)
 
     # Helpers -------------------------------------------------------------------------------
+    def _misdirected(self, request: Request) -> Response | None:
+        """An error page for a Host this mock does not serve (DNS rebinding), else None."""
+        problem = host_problem(self.exposure, self.ctx.settings.server, request.headers.get("host"))
+        return None if problem is None else self._forbidden(problem, 400)
+
+    def _cross_origin(self, request: Request) -> Response | None:
+        """An error page for a form posted from another site's page (login CSRF), else None."""
+        problem = origin_problem(
+            request.headers.get("origin"),
+            request.url.scheme,
+            request.headers.get("host"),
+            self.ctx.settings.server,
+        )
+        return None if problem is None else self._forbidden(problem, 403)
+
+    def _forbidden(self, description: str, status: int) -> Response:
+        return error_page(self.ctx.profile, OAuthError("invalid_request", description), status)
+
     @property
     def _redirect_status(self) -> int:
         return self.ctx.profile.redirect_status

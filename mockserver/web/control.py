@@ -1,7 +1,9 @@
 """The HTTP control API under /_mock/: the MockServer operations for tests not written in Python.
 
-On by default when the server listens on loopback; elsewhere only with an admin token, which
-is then required as a Bearer token on every control request.
+On by default when the server listens on loopback only; elsewhere only with an admin token,
+which is then required as a Bearer token on every control request. Whatever the address, a
+request must name a Host the mock serves and carry no foreign Origin, and a write must be
+`Content-Type: application/json` (which no cross-site form or `no-cors` fetch can send).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from frameio_oauth_mock.mockserver.faults import FaultError
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.grants import issue_without_authorization
 from frameio_oauth_mock.mockserver.settings import ConfigError, read_client, read_user
+from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of
 
 PREFIX = "/_mock"
@@ -49,11 +52,15 @@ def _user_json(user: Any) -> dict[str, Any]:
     return {"email": user.email, "name": user.name, "id": user.id, "account_id": user.account_id}
 
 
+def _is_json(content_type: str | None) -> bool:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json"
+
+
 class ControlAPI:
-    def __init__(self, ctx: Context, enabled: bool, admin_token: str | None) -> None:
+    def __init__(self, ctx: Context, exposure: Exposure) -> None:
         self.ctx = ctx
-        self.enabled = enabled
-        self.admin_token = admin_token
+        self.exposure = exposure
 
     def routes(self) -> list[Route]:
         table = [
@@ -72,17 +79,9 @@ class ControlAPI:
 
     def _guarded(self, handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
-            if not self.enabled:
-                return _problem(
-                    "the control API is off: the server listens on a non-loopback address "
-                    "without --admin-token",
-                    404,
-                )
-            if self.admin_token is not None:
-                presented = request.headers.get("authorization", "")
-                expected = f"Bearer {self.admin_token}"
-                if not hmac.compare_digest(presented.encode(), expected.encode()):
-                    return _problem("admin token missing or wrong (Authorization: Bearer ...)", 401)
+            refusal = self._refusal(request)
+            if refusal is not None:
+                return refusal
             try:
                 result: Response = await handler(request)
             except (ControlError, ConfigError, FaultError, ValueError) as error:
@@ -90,6 +89,31 @@ class ControlAPI:
             return result
 
         return endpoint
+
+    def _refusal(self, request: Request) -> Response | None:
+        """The answer to a control request that may not run at all, or None if it may."""
+        server = self.ctx.settings.server
+        if not self.exposure.control_api_enabled(server):
+            return _problem(
+                "the control API is off: the server listens on a non-loopback address "
+                "without --admin-token",
+                404,
+            )
+        host = request.headers.get("host")
+        problem = host_problem(self.exposure, server, host)
+        if problem is not None:
+            return _problem(problem, 400)
+        problem = origin_problem(request.headers.get("origin"), request.url.scheme, host, server)
+        if problem is not None:
+            return _problem(problem, 403)
+        if server.admin_token is not None:
+            presented = request.headers.get("authorization", "")
+            expected = f"Bearer {server.admin_token}"
+            if not hmac.compare_digest(presented.encode(), expected.encode()):
+                return _problem("admin token missing or wrong (Authorization: Bearer ...)", 401)
+        if request.method == "POST" and not _is_json(request.headers.get("content-type")):
+            return _problem("Content-Type: a control write must be application/json", 415)
+        return None
 
     @staticmethod
     async def _json_object(request: Request) -> dict[str, Any]:

@@ -15,7 +15,9 @@ from frameio_oauth_mock.mockserver.profiles import Profile
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-# Every page and redirect of the authorization flow: never framed, cached or leaked via Referer.
+# Every page of the authorization flow: never framed, cached or leaked via Referer.
+# `same-origin`, not `no-referrer`: under no-referrer a browser sends `Origin: null` even with
+# the page's own form posts, and the login and consent endpoints refuse foreign Origins.
 PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (
@@ -23,7 +25,7 @@ PAGE_HEADERS = {
     ),
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
 

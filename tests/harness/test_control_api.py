@@ -326,7 +326,7 @@ def test_reset(mock: MockServer, http: httpx.Client, flow: SyncFlow) -> None:
     http.post("/_mock/faults", json={"endpoint": "api", "status": 503, "times": None})
     http.post("/_mock/clock", json={"set": START})
 
-    assert http.post("/_mock/reset").status_code == 204
+    assert http.post("/_mock/reset", json={}).status_code == 204
 
     assert http.get("/_mock/faults").json() == []
     assert http.get("/_mock/requests").json()["count"] == 0
@@ -442,7 +442,7 @@ def test_cli_with_admin_token_requires_it(servers: ServerPool, host: str) -> Non
         ok = http.get("/_mock/clients", headers=admin)
         assert ok.status_code == 200
         assert "demo-app" in [client["client_id"] for client in ok.json()]
-        assert http.post("/_mock/reset", headers=admin).status_code == 204
+        assert http.post("/_mock/reset", json={}, headers=admin).status_code == 204
         issued = http.post(
             "/_mock/tokens",
             json={"user": "dev@example.com", "client_id": "demo-app", "scopes": ["account.read"]},

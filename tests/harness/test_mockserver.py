@@ -300,7 +300,7 @@ async def test_reset_is_the_same_over_http() -> None:
     mock = make_mock()
     mock.configure(strict=True)
     async with mock.async_client() as http:
-        answer = await http.post("/_mock/reset")
+        answer = await http.post("/_mock/reset", json={})
         assert answer.status_code == 204
         plain = await AsyncFlow(http).authorize()
         assert plain.status_code == 303, "strict mode survived POST /_mock/reset"

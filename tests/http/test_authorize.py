@@ -274,7 +274,7 @@ async def test_error_page_carries_the_security_headers(http: httpx.AsyncClient) 
     assert response.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["cache-control"] == "no-store"
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
 
 
 @pytest.mark.parametrize(

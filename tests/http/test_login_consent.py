@@ -94,7 +94,7 @@ def assert_page_headers(response: httpx.Response) -> None:
     assert response.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["cache-control"] == "no-store"
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
 
 
 def assert_refused(response: httpx.Response, status: int, error: str = "invalid_request") -> None:
