@@ -120,6 +120,16 @@ class Profile:
         "client_secret_post",
         "none",
     )
+    # response_mode values the authorization endpoint answers in; any other is an error page.
+    response_modes: tuple[str, ...] = ("query", "fragment", "form_post")
+    # OpenID Connect requests must name their redirect_uri (fosite), even with one registered.
+    openid_requires_redirect_uri: bool = True
+    # `audience` values must be whitelisted for the client (fosite; IMS has no audiences).
+    checks_audience: bool = True
+    # With openid, a nonce shorter than this fails every code exchange (fosite: 8; 0 = none).
+    min_nonce_length: int = 8
+    # Error redirects carry `state` even when none was sent (fosite: `state=`).
+    error_redirect_has_state: bool = True
 
     def strict(self) -> Profile:
         """OAuth 2.1 / RFC 9700 behaviour on top of this profile, for grading clients."""
@@ -193,6 +203,20 @@ _FOSITE_ERRORS = MappingProxyType(
             "The state is missing or does not have enough characters and is therefore "
             "considered too weak.",
         ),
+        "unsupported_response_mode": ErrorSpec(
+            400,
+            "The authorization server does not support obtaining a response using this "
+            "response mode.",
+        ),
+        "login_required": ErrorSpec(
+            400, "The Authorization Server requires End-User authentication."
+        ),
+        "insufficient_entropy": ErrorSpec(
+            400,
+            "The request used a security parameter (e.g., anti-replay, anti-csrf) with "
+            "insufficient entropy.",
+        ),
+        "request_unauthorized": ErrorSpec(401, "The request could not be authorized."),
     }
 )
 
@@ -272,6 +296,8 @@ _RFC6749_ERRORS = MappingProxyType(
         "temporarily_unavailable": ErrorSpec(503, "The server is temporarily unavailable."),
         "invalid_token": ErrorSpec(401, "The access token is invalid or expired."),
         "insufficient_scope": ErrorSpec(403, "The access token lacks the required scope."),
+        "unsupported_response_mode": ErrorSpec(400, "The response mode is not supported."),
+        "login_required": ErrorSpec(400, "The user is not logged in."),
     }
 )
 
@@ -332,6 +358,11 @@ ADOBE_IMS = Profile(
     refresh_response_has_id_token=False,
     description_style="hint",
     token_endpoint_auth_methods=("client_secret_basic", "client_secret_post", "none"),
+    response_modes=("query", "fragment"),
+    openid_requires_redirect_uri=False,
+    checks_audience=False,
+    min_nonce_length=0,
+    error_redirect_has_state=False,
 )
 
 PROFILES: Mapping[str, Profile] = MappingProxyType(

@@ -37,6 +37,8 @@ class ClientConfig:
     response_types: tuple[str, ...] = ("code",)
     # The profile whose endpoints serve this client ("" = the server's default profile).
     profile: str = ""
+    # `audience` values it may request (Hydra's whitelist; none by default).
+    audience: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.token_endpoint_auth_method:
@@ -256,6 +258,7 @@ def read_client(table: Any, where: str) -> ClientConfig:
         grant_types=tuple(reader.texts("grant_types") or ClientConfig.grant_types),
         response_types=tuple(reader.texts("response_types") or ClientConfig.response_types),
         profile=reader.text("profile") or "",
+        audience=tuple(reader.texts("audience") or ()),
     )
     reader.finish()
     return client

@@ -38,6 +38,11 @@ class Grant:
     code_challenge_method: str | None
     auth_time: float
     nonce: str | None = None
+    # When the authorization request arrived, the login session it used, and the acr
+    # granted (OpenID id_token `rat`, `sid`, `acr`).
+    requested_at: float = 0.0
+    session_id: str = ""
+    acr: str | None = None
     # How it was granted: "authorization_code" (a user approved) or "client_credentials".
     kind: str = "authorization_code"
     tokens: set[str] = field(default_factory=set)
@@ -49,6 +54,9 @@ class AuthorizationCode:
     grant: Grant
     expires_at: float
     redeemed: bool = False
+    # fosite deletes a code's PKCE record at the first exchange that reaches the PKCE check,
+    # even a failed one: a retry then finds no PKCE data.
+    pkce_consumed: bool = False
 
 
 class TokenState(Enum):
@@ -80,6 +88,7 @@ class PendingAuthorization:
     expires_at: float
     subject: str | None = None  # set once the user has logged in
     auth_time: float | None = None
+    session_id: str = ""
 
 
 @dataclass

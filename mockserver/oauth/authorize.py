@@ -1,7 +1,8 @@
 """The authorization endpoint's decisions: validate a request in Hydra's order, then mint a code.
 
-Checks run client -> redirect_uri -> scope -> response_type -> state -> PKCE. Until the
-redirect_uri is trusted, errors carry no redirect target, so the web layer shows an error page.
+Checks run client -> response_mode -> redirect_uri -> scope -> audience -> response_type ->
+state -> PKCE. Until the redirect_uri is trusted, errors carry no redirect target, so the web
+layer shows an error page.
 """
 
 from __future__ import annotations
@@ -9,16 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from frameio_oauth_mock.mockserver.oauth.audience import check_audience
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.oauth.minting import mint
 from frameio_oauth_mock.mockserver.oauth.params import (
     AUTHORIZE_PARAMETERS,
+    audiences,
     single_values,
     split_scope,
 )
 from frameio_oauth_mock.mockserver.oauth.pkce import check_challenge
-from frameio_oauth_mock.mockserver.oauth.redirects import match_redirect_uri, with_query
+from frameio_oauth_mock.mockserver.oauth.redirects import (
+    match_redirect_uri,
+    with_fragment,
+    with_query,
+)
 from frameio_oauth_mock.mockserver.settings import ClientConfig
 from frameio_oauth_mock.mockserver.store import AuthorizationCode, Grant
 
@@ -35,6 +42,29 @@ class AuthorizationRequest:
     nonce: str | None
     login_hint: str | None
     issuer: str
+    response_mode: str = "query"
+    prompt: frozenset[str] = frozenset()
+    # OpenID max_age: a login older than this many seconds must be repeated.
+    max_age: int | None = None
+    acr_values: str | None = None
+    audience: tuple[str, ...] = ()
+    # When the request arrived (id_token `rat`).
+    requested_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class AuthorizationResponse:
+    """An answer for the client's redirect_uri, in the request's response_mode."""
+
+    redirect_uri: str
+    params: dict[str, str]
+    response_mode: str = "query"
+
+    def location(self) -> str:
+        """The redirect target (query or fragment mode; form_post is a page instead)."""
+        if self.response_mode == "fragment":
+            return with_fragment(self.redirect_uri, self.params)
+        return with_query(self.redirect_uri, self.params)
 
 
 class AuthorizationError(Exception):
@@ -47,6 +77,7 @@ class AuthorizationError(Exception):
         state: str | None,
         issuer: str | None = None,
         client_id: str | None = None,
+        response_mode: str = "query",
     ) -> None:
         super().__init__(str(error))
         self.error = error
@@ -54,11 +85,19 @@ class AuthorizationError(Exception):
         self.state = state
         self.issuer = issuer
         self.client_id = client_id
+        self.response_mode = response_mode
+
+
+def _page(error: str, hint: str) -> AuthorizationError:
+    return AuthorizationError(OAuthError(error, hint), None, None)
 
 
 def validate_authorization_request(
     ctx: Context, items: Iterable[tuple[str, str]], issuer: str
 ) -> AuthorizationRequest:
+    """fosite's NewAuthorizeRequest order: client, response_mode, redirect_uri, scope,
+    audience, response_type, state, then PKCE."""
+    items = list(items)
     try:
         params = single_values(items, AUTHORIZE_PARAMETERS)
     except OAuthError as error:
@@ -67,36 +106,46 @@ def validate_authorization_request(
     client_id = params.get("client_id", "")
     client = ctx.clients.get(client_id)
     if client is None:
-        raise AuthorizationError(
-            OAuthError("invalid_client", "The requested OAuth 2.0 Client does not exist."),
-            None,
-            None,
+        raise _page("invalid_client", "The requested OAuth 2.0 Client does not exist.")
+    # Checked before the redirect_uri is trusted, so an unknown mode is a page, not a redirect.
+    response_mode = params.get("response_mode", "query")
+    if response_mode not in profile.response_modes:
+        raise _page(
+            "unsupported_response_mode",
+            f"Request with unsupported response_mode '{response_mode}'.",
         )
+    scopes = split_scope(params.get("scope"), profile.scope_separators)
     requested_redirect = params.get("redirect_uri")
+    if requested_redirect is None and "openid" in scopes and profile.openid_requires_redirect_uri:
+        raise _page(
+            "invalid_request",
+            "The 'redirect_uri' parameter is required when using OpenID Connect 1.0.",
+        )
     redirect_uri = match_redirect_uri(requested_redirect, client.redirect_uris)
     if redirect_uri is None:
-        raise AuthorizationError(
-            OAuthError(
-                "invalid_request",
-                "The 'redirect_uri' parameter does not match any of the OAuth 2.0 Client's "
-                "pre-registered redirect urls.",
-            ),
-            None,
-            None,
+        raise _page(
+            "invalid_request",
+            "The 'redirect_uri' parameter does not match any of the OAuth 2.0 Client's "
+            "pre-registered redirect urls.",
         )
 
     state = params.get("state", "")
 
     def refuse(error: str, hint: str = "") -> AuthorizationError:
         error_value = OAuthError(error, hint)
-        return AuthorizationError(error_value, redirect_uri, state or None, issuer, client_id)
+        return AuthorizationError(
+            error_value, redirect_uri, state, issuer, client_id, response_mode
+        )
 
-    scopes = split_scope(params.get("scope"), profile.scope_separators)
     for scope in scopes:
         if scope not in client.scopes:
             raise refuse(
                 "invalid_scope", f"The OAuth 2.0 Client is not allowed to request scope '{scope}'."
             )
+    audience = audiences(items) if profile.checks_audience else ()
+    audience_error = check_audience(audience, client.audience)
+    if audience_error is not None:
+        raise refuse(audience_error.error, audience_error.hint)
     response_type = " ".join(split_scope(params.get("response_type")))
     if not response_type:
         raise refuse("unsupported_response_type")
@@ -122,7 +171,7 @@ def validate_authorization_request(
     pkce_required = client.is_public or profile.require_pkce
     pkce_error = check_challenge(challenge, method, profile.pkce_methods, pkce_required)
     if pkce_error is not None:
-        raise AuthorizationError(pkce_error, redirect_uri, state, issuer, client_id)
+        raise refuse(pkce_error.error, pkce_error.hint)
     return AuthorizationRequest(
         client=client,
         redirect_uri=redirect_uri,
@@ -130,14 +179,35 @@ def validate_authorization_request(
         scopes=scopes,
         state=state,
         code_challenge=challenge,
-        code_challenge_method=(method or "plain") if challenge else None,
+        # fosite records PKCE when either parameter was sent (a method alone included).
+        code_challenge_method=(method or "plain") if challenge else method,
         nonce=params.get("nonce"),
         login_hint=params.get("login_hint"),
         issuer=issuer,
+        response_mode=response_mode,
+        prompt=frozenset(params.get("prompt", "").split()),
+        max_age=_max_age(params.get("max_age")),
+        acr_values=params.get("acr_values"),
+        audience=audience,
+        requested_at=ctx.clock.now(),
     )
 
 
-def issue_code(ctx: Context, request: AuthorizationRequest, subject: str, auth_time: float) -> str:
+def _max_age(value: str | None) -> int | None:
+    # Hydra reads max_age with strconv.ParseInt and ignores what does not parse.
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def issue_code(
+    ctx: Context,
+    request: AuthorizationRequest,
+    subject: str,
+    auth_time: float,
+    session_id: str = "",
+) -> AuthorizationResponse:
     """Record the approved grant and answer with the redirect carrying code, scope and state."""
     now = ctx.clock.now()
     grant = Grant(
@@ -150,6 +220,9 @@ def issue_code(ctx: Context, request: AuthorizationRequest, subject: str, auth_t
         code_challenge_method=request.code_challenge_method,
         auth_time=auth_time,
         nonce=request.nonce,
+        requested_at=request.requested_at or now,
+        session_id=session_id,
+        acr="0" if request.acr_values else None,
     )
     code = mint(ctx, "code", grant, now, ctx.code_ttl)
     ctx.store.add_code(code, AuthorizationCode(grant, expires_at=now + ctx.code_ttl))
@@ -159,15 +232,32 @@ def issue_code(ctx: Context, request: AuthorizationRequest, subject: str, auth_t
         params["scope"] = " ".join(request.scopes)
     if request.state:
         params["state"] = request.state
-    return authorization_response(
-        ctx, request.redirect_uri, params, request.issuer, request.client.client_id
-    )
+    return authorization_response(ctx, request, params)
 
 
 def authorization_response(
-    ctx: Context, redirect_uri: str, params: dict[str, str], issuer: str | None, client_id: str
-) -> str:
-    """The redirect back to the client; RFC 9207 `iss` added when the profile sends it.
+    ctx: Context, request: AuthorizationRequest, params: dict[str, str]
+) -> AuthorizationResponse:
+    """The answer for a validated request (a code or an error)."""
+    return _respond(
+        ctx,
+        request.redirect_uri,
+        params,
+        request.issuer,
+        request.client.client_id,
+        request.response_mode,
+    )
+
+
+def _respond(
+    ctx: Context,
+    redirect_uri: str,
+    params: dict[str, str],
+    issuer: str | None,
+    client_id: str,
+    response_mode: str,
+) -> AuthorizationResponse:
+    """The answer back to the client; RFC 9207 `iss` added when the profile sends it.
 
     Every authorization response passes here, so scripted faults that tamper with them
     (error redirect, wrong or missing state or iss) apply in one place.
@@ -178,15 +268,23 @@ def authorization_response(
         fault = ctx.faults.firing("authorize", client_id, None, tampering=True)
         if fault is not None:
             params = fault.tamper(params, lambda error: ctx.profile.error(error).description)
-    return with_query(redirect_uri, params)
+    return AuthorizationResponse(redirect_uri, params, response_mode)
 
 
-def error_redirect(error: AuthorizationError, ctx: Context) -> str:
-    """The client redirect URL carrying a refused request's error (only for trusted URIs)."""
+def error_response(error: AuthorizationError, ctx: Context) -> AuthorizationResponse:
+    """The answer carrying a refused request's error (only for trusted URIs).
+
+    fosite always sets `state`, so an error answer carries `state=` even when none was sent.
+    """
     assert error.redirect_uri is not None
     params = error.error.as_json(ctx.profile)
-    if error.state:
-        params["state"] = error.state
-    return authorization_response(
-        ctx, error.redirect_uri, params, error.issuer, error.client_id or ""
+    if error.state or ctx.profile.error_redirect_has_state:
+        params["state"] = error.state or ""
+    return _respond(
+        ctx,
+        error.redirect_uri,
+        params,
+        error.issuer,
+        error.client_id or "",
+        error.response_mode,
     )

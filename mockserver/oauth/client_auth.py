@@ -73,34 +73,40 @@ def authenticate_client(
 ) -> ClientConfig:
     """The client the request authenticates as; raise invalid_client / invalid_request otherwise.
 
-    Basic wins when present (the body's client_secret is then not consulted), as in fosite.
+    fosite's order: the credentials come from Basic when present, else the body; then a body
+    client_id + client_secret must fit a client_secret_post client and a Basic secret a
+    client_secret_basic one (both are checked, so Basic plus a body secret is refused);
+    public clients are done; the rest must present their secret.
     With `secret_methods_interchangeable` (IMS) a secret client may use Basic or the body,
     whichever it registered.
     """
     basic = basic_credentials(authorization)
     if basic is not None:
         client_id, secret = basic
-        method = "client_secret_basic"
     else:
         client_id = params.get("client_id", "")
         secret = params.get("client_secret", "")
-        method = "client_secret_post" if secret else "none"
-    if not client_id:
-        raise invalid_request(
-            "Client credentials missing or malformed in both HTTP Authorization header and "
-            "HTTP POST body."
-        )
+        if not client_id:
+            raise invalid_request(
+                "Client credentials missing or malformed in both HTTP Authorization header "
+                "and HTTP POST body."
+            )
     client = clients.get(client_id)
     if client is None:
         raise invalid_client()
     registered = client.token_endpoint_auth_method
-    if registered == "none" and method == "client_secret_basic" and not secret:
-        method = "none"  # Basic with an empty secret is how some public clients send their id
-    if secret_methods_interchangeable and registered != "none" and method != "none":
-        method = registered
-    if method != registered:
-        raise invalid_client(_method_mismatch(registered, method))
+    body_secret = bool(params.get("client_id") and params.get("client_secret"))
+    basic_secret = basic is not None and bool(basic[1])
+    if secret_methods_interchangeable and registered != "none":
+        pass  # IMS: either way of sending the secret will do
+    elif body_secret and registered != "client_secret_post":
+        raise invalid_client(_method_mismatch(registered, "client_secret_post"))
+    elif basic_secret and registered != "client_secret_basic":
+        raise invalid_client(_method_mismatch(registered, "client_secret_basic"))
     if registered == "none":
+        if secret_methods_interchangeable and (body_secret or basic_secret):
+            method = "client_secret_post" if body_secret else "client_secret_basic"
+            raise invalid_client(_method_mismatch(registered, method))
         return client
     expected = client.client_secret or ""
     if not hmac.compare_digest(_bytes(secret), _bytes(expected)):

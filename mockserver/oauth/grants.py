@@ -13,7 +13,7 @@ from typing import Any
 from frameio_oauth_mock.mockserver.oauth.client_auth import authenticate_client
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError, invalid_grant, invalid_request
-from frameio_oauth_mock.mockserver.oauth.idtoken import at_hash
+from frameio_oauth_mock.mockserver.oauth.idtoken import at_hash, check_nonce
 from frameio_oauth_mock.mockserver.oauth.minting import mint
 from frameio_oauth_mock.mockserver.oauth.params import (
     TOKEN_PARAMETERS,
@@ -112,7 +112,18 @@ def _redeem_code(ctx: Context, client: ClientConfig, params: dict[str, str], now
             "The 'redirect_uri' from this request does not match the one from the authorize "
             "request."
         )
-    check_verifier(grant.code_challenge, grant.code_challenge_method, params.get("code_verifier"))
+    recorded = not record.pkce_consumed and bool(
+        grant.code_challenge or grant.code_challenge_method
+    )
+    record.pkce_consumed = True
+    check_verifier(
+        grant.code_challenge if recorded else None,
+        grant.code_challenge_method if recorded else None,
+        params.get("code_verifier"),
+        recorded,
+        required=client.is_public or ctx.profile.require_pkce,
+    )
+    check_nonce(ctx.profile, grant)
     record.redeemed = True
     return grant
 

@@ -12,8 +12,13 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.profiles import Profile
+
 if TYPE_CHECKING:
     from joserfc.jwk import RSAKey
+
+    from frameio_oauth_mock.mockserver.store import Grant
 
 
 class SigningKeyError(Exception):
@@ -75,3 +80,14 @@ def at_hash(access_token: str) -> str:
     """OpenID Connect Core 3.1.3.6: left half of SHA-256 of the access token, base64url."""
     digest = hashlib.sha256(access_token.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
+
+
+def check_nonce(profile: Profile, grant: Grant) -> None:
+    """fosite refuses to issue an id_token for a nonce too short to prevent replay."""
+    nonce = (grant.nonce or "").encode("utf-8", "surrogateescape")  # Go's len: bytes
+    if "openid" in grant.scopes and nonce and len(nonce) < profile.min_nonce_length:
+        raise OAuthError(
+            "insufficient_entropy",
+            f"Parameter 'nonce' is set but does not satisfy the minimum entropy of "
+            f"{profile.min_nonce_length} characters.",
+        )

@@ -11,6 +11,7 @@ import hmac
 from frameio_oauth_mock.mockserver.oauth.authorize import (
     AuthorizationError,
     AuthorizationRequest,
+    AuthorizationResponse,
     authorization_response,
     issue_code,
 )
@@ -23,11 +24,58 @@ PENDING_TTL = 3600
 SESSION_TTL = 24 * 3600
 
 
+def _login_required(request: AuthorizationRequest, hint: str) -> AuthorizationError:
+    return AuthorizationError(
+        OAuthError("login_required", hint),
+        request.redirect_uri,
+        request.state,
+        request.issuer,
+        request.client.client_id,
+        request.response_mode,
+    )
+
+
+def usable_session(
+    ctx: Context, request: AuthorizationRequest, session: Session | None
+) -> Session | None:
+    """The browser's login, unless the request asks for a fresh one (Hydra's
+    requestAuthentication): `prompt=login`, or a login older than `max_age`."""
+    if session is None or "login" in request.prompt:
+        return None
+    if request.max_age is not None and session.auth_time + request.max_age < ctx.clock.now():
+        if "none" in request.prompt:
+            raise _login_required(
+                request,
+                "Request failed because prompt is set to 'none' and authentication time "
+                "reached 'max_age'.",
+            )
+        return None
+    return session
+
+
+def answer_without_pages(
+    ctx: Context, request: AuthorizationRequest, session: Session | None
+) -> AuthorizationResponse | None:
+    """The answer when no page is shown: `prompt=none` (a code for the browser's user, or
+    login_required), or auto-approve mode. None when the login or consent page is next."""
+    session = usable_session(ctx, request, session)
+    if "none" in request.prompt:
+        if session is None:
+            raise _login_required(
+                request, "Prompt 'none' was requested, but no existing login session was found."
+            )
+        return issue_code(ctx, request, session.subject, session.auth_time, session.id)
+    if ctx.settings.server.auto_approve:
+        return auto_approve(ctx, request)
+    return None
+
+
 def begin_interaction(
     ctx: Context, request: AuthorizationRequest, session: Session | None
 ) -> PendingAuthorization:
     """Park a validated request until the user has logged in (or was already) and consents."""
     now = ctx.clock.now()
+    session = usable_session(ctx, request, session)
     pending = PendingAuthorization(
         id=ctx.tokens.opaque_id(),
         csrf_token=ctx.tokens.opaque_id(),
@@ -35,6 +83,7 @@ def begin_interaction(
         expires_at=now + PENDING_TTL,
         subject=session.subject if session else None,
         auth_time=session.auth_time if session else None,
+        session_id=session.id if session else "",
     )
     ctx.store.add_pending(pending)
     ctx.store.purge_expired(now)
@@ -60,37 +109,44 @@ def check_credentials(ctx: Context, email: str, password: str) -> UserConfig | N
 
 def log_in(ctx: Context, pending: PendingAuthorization, user: UserConfig) -> Session:
     now = ctx.clock.now()
-    pending.subject = user.id
-    pending.auth_time = now
     session = Session(
         id=ctx.tokens.opaque_id(), subject=user.id, auth_time=now, expires_at=now + SESSION_TTL
     )
+    pending.subject = user.id
+    pending.auth_time = now
+    pending.session_id = session.id
     ctx.store.add_session(session)
     return session
 
 
-def finish_consent(ctx: Context, pending: PendingAuthorization, allow: bool) -> str:
-    """The redirect back to the client: a code when allowed, access_denied when denied."""
+def finish_consent(
+    ctx: Context, pending: PendingAuthorization, allow: bool
+) -> AuthorizationResponse:
+    """The answer back to the client: a code when allowed, access_denied when denied."""
     ctx.store.take_pending(pending.id)
     request = pending.request
     if not allow:
         error = OAuthError("access_denied", "The resource owner denied the request.")
         params = error.as_json(ctx.profile)
         params["state"] = request.state
-        return authorization_response(
-            ctx, request.redirect_uri, params, request.issuer, request.client.client_id
-        )
+        return authorization_response(ctx, request, params)
     assert pending.subject is not None and pending.auth_time is not None
-    return issue_code(ctx, request, pending.subject, pending.auth_time)
+    return issue_code(ctx, request, pending.subject, pending.auth_time, pending.session_id)
 
 
-def auto_approve(ctx: Context, request: AuthorizationRequest) -> str:
+def auto_approve(ctx: Context, request: AuthorizationRequest) -> AuthorizationResponse:
     """Approve at once as the user named by login_hint, or else the first user."""
     hint = request.login_hint
     user = ctx.registry.user_by_email(hint) if hint else ctx.registry.first_user()
     if user is None:
         error = OAuthError("access_denied", "No registered user matches the login_hint.")
         raise AuthorizationError(
-            error, request.redirect_uri, request.state, request.issuer, request.client.client_id
+            error,
+            request.redirect_uri,
+            request.state,
+            request.issuer,
+            request.client.client_id,
+            request.response_mode,
         )
-    return issue_code(ctx, request, user.id, ctx.clock.now())
+    # No browser session is kept, but the id_token still names a login session (`sid`).
+    return issue_code(ctx, request, user.id, ctx.clock.now(), ctx.tokens.opaque_id())

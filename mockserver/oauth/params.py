@@ -74,11 +74,22 @@ def query_for(profile: Profile, query: Iterable[tuple[str, str]]) -> list[tuple[
 
 
 def split_scope(scope: str | None, separators: str = " ") -> tuple[str, ...]:
-    """Scopes split on any of `separators`, empty entries dropped, duplicates removed."""
+    """Scopes split on any of `separators`, each whitespace-trimmed (fosite's RemoveEmpty),
+    empty entries dropped, duplicates removed."""
     text = scope or ""
     for separator in separators[1:]:
         text = text.replace(separator, separators[0])
-    return tuple(dict.fromkeys(part for part in text.split(separators[0]) if part))
+    parts = (part.strip() for part in text.split(separators[0]))
+    return tuple(dict.fromkeys(part for part in parts if part))
+
+
+def audiences(items: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """fosite's GetAudiences: a repeated `audience` gives one value each, a single one is
+    split on spaces; empty values dropped."""
+    values = [value for name, value in items if name == "audience"]
+    if len(values) == 1:
+        values = values[0].split(" ")
+    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 
 AUTHORIZE_PARAMETERS = frozenset(
@@ -94,6 +105,8 @@ AUTHORIZE_PARAMETERS = frozenset(
         "response_mode",
         "login_hint",
         "prompt",
+        "max_age",
+        "acr_values",
     ]
 )
 

@@ -17,11 +17,25 @@ def s256_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def check_verifier(challenge: str | None, method: str | None, verifier: str | None) -> None:
-    """Raise invalid_grant unless `verifier` proves possession for the stored challenge."""
-    if not challenge:
+def check_verifier(
+    challenge: str | None,
+    method: str | None,
+    verifier: str | None,
+    recorded: bool = True,
+    required: bool = False,
+) -> None:
+    """Raise invalid_grant unless `verifier` proves possession for the stored challenge.
+
+    `recorded` says whether the code still has PKCE data (fosite keeps it when either
+    code_challenge or code_challenge_method was sent, until the first exchange reaches here).
+    """
+    if not recorded:
         if verifier:
             raise invalid_grant("Unable to find initial PKCE data tied to this request")
+        if required:
+            raise _challenge_missing()
+        return
+    if not challenge and not verifier:
         return
     verifier = verifier or ""
     size = len(verifier.encode("utf-8", "surrogateescape"))  # fosite: Go's len, in bytes
@@ -33,6 +47,11 @@ def check_verifier(challenge: str | None, method: str | None, verifier: str | No
         raise invalid_grant(
             "The PKCE code verifier must only contain [a-Z], [0-9], '-', '.', '_', '~'."
         )
+    if not challenge:
+        raise invalid_grant(
+            "The PKCE code verifier was provided but the code challenge was absent from the "
+            "authorization request."
+        )
     expected = s256_challenge(verifier) if method == "S256" else verifier
     if not hmac.compare_digest(expected.encode(), challenge.encode()):
         raise invalid_grant("The PKCE code challenge did not match the code verifier.")
@@ -43,13 +62,7 @@ def check_challenge(
 ) -> OAuthError | None:
     """The invalid_request an authorization request's PKCE parameters earn, or None."""
     if not challenge:
-        if required:
-            return OAuthError(
-                "invalid_request",
-                "This client must include a code_challenge when performing the authorize code "
-                "flow, but it is missing.",
-            )
-        return None
+        return _challenge_missing() if required else None
     method = method or "plain"
     if method in allowed:
         return None
@@ -59,4 +72,12 @@ def check_challenge(
         )
     return OAuthError(
         "invalid_request", "The code_challenge_method is not supported, use S256 instead."
+    )
+
+
+def _challenge_missing() -> OAuthError:
+    return OAuthError(
+        "invalid_request",
+        "This client must include a code_challenge when performing the authorize code flow, "
+        "but it is missing.",
     )

@@ -72,3 +72,14 @@ def with_query(uri: str, params: Mapping[str, str]) -> str:
     encoded = urlencode(sorted(query, key=lambda pair: pair[0]))
     netloc, path = quote(parts.netloc, safe=_URI_SAFE), quote(parts.path, safe=_URI_SAFE)
     return urlunsplit((parts.scheme, netloc, path, encoded, parts.fragment))
+
+
+def with_fragment(uri: str, params: Mapping[str, str]) -> str:
+    """`uri` (its own query kept) with `params` as its fragment, sorted by name as Go's
+    url.Values.Encode writes them."""
+    base = uri.split("#", 1)[0]
+    if not base.isascii():
+        parts = urlsplit(base)
+        netloc, path = quote(parts.netloc, safe=_URI_SAFE), quote(parts.path, safe=_URI_SAFE)
+        base = urlunsplit((parts.scheme, netloc, path, parts.query, ""))
+    return f"{base}#{urlencode(sorted(params.items()))}"

@@ -12,7 +12,8 @@ from starlette.responses import Response
 from frameio_oauth_mock.mockserver.oauth.authorize import (
     AuthorizationError,
     AuthorizationRequest,
-    error_redirect,
+    AuthorizationResponse,
+    error_response,
     validate_authorization_request,
 )
 from frameio_oauth_mock.mockserver.oauth.context import Context
@@ -20,7 +21,7 @@ from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.oauth.interaction import (
     PENDING_TTL,
     SESSION_TTL,
-    auto_approve,
+    answer_without_pages,
     begin_interaction,
     check_credentials,
     csrf_matches,
@@ -30,7 +31,12 @@ from frameio_oauth_mock.mockserver.oauth.interaction import (
 from frameio_oauth_mock.mockserver.store import PendingAuthorization, Session
 from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of, query_pairs, read_form
-from frameio_oauth_mock.mockserver.web.responses import error_page, page, redirect
+from frameio_oauth_mock.mockserver.web.responses import (
+    error_page,
+    form_post_page,
+    page,
+    redirect,
+)
 
 SESSION_COOKIE = "frameio_mock_session"
 _CSRF_COOKIE_PREFIX = "frameio_mock_csrf_"
@@ -56,15 +62,17 @@ class AuthorizationPages:
         items = list(query_pairs(request))
         if request.method == "POST":  # RFC 6749 3.1: the endpoint MAY accept POST
             items += await read_form(request) or []
+        session = self._session(request)
         try:
             auth_request = validate_authorization_request(
                 self.ctx, items, issuer_of(self.ctx, request)
             )
-            if self.ctx.settings.server.auto_approve:
-                return redirect(auto_approve(self.ctx, auth_request), self._redirect_status)
+            answer = answer_without_pages(self.ctx, auth_request, session)
+            if answer is not None:
+                return self._answer(answer)
         except AuthorizationError as error:
             return self._refuse(error)
-        pending = begin_interaction(self.ctx, auth_request, self._session(request))
+        pending = begin_interaction(self.ctx, auth_request, session)
         if pending.subject is None:
             response = self._login_page(pending)
         else:
@@ -121,7 +129,7 @@ class AuthorizationPages:
         if checked.subject is None:
             return self._login_page(checked)
         allow = form.get("decision") == "allow"
-        return redirect(finish_consent(self.ctx, checked, allow), self._redirect_status)
+        return self._answer(finish_consent(self.ctx, checked, allow))
 
     # Helpers -------------------------------------------------------------------------------
     def _misdirected(self, request: Request) -> Response | None:
@@ -149,7 +157,13 @@ class AuthorizationPages:
     def _refuse(self, error: AuthorizationError) -> Response:
         if error.redirect_uri is None:  # never redirect to an unverified URI
             return error_page(self.ctx.profile, error.error)
-        return redirect(error_redirect(error, self.ctx), self._redirect_status)
+        return self._answer(error_response(error, self.ctx))
+
+    def _answer(self, answer: AuthorizationResponse) -> Response:
+        """A redirect in query or fragment mode; in form_post mode a self-submitting page."""
+        if answer.response_mode == "form_post":
+            return form_post_page(answer.redirect_uri, answer.params)
+        return redirect(answer.location(), self._redirect_status)
 
     def _session(self, request: Request) -> Session | None:
         session_id = request.cookies.get(SESSION_COOKIE)

@@ -147,9 +147,8 @@ def assert_error_redirect(
     location = response.headers["location"]
     assert target_of(location) == target_of(target)
     query = full_query(location)
-    expected = {"error": error, "error_description": description}
-    if state is not None:
-        expected["state"] = state
+    # fosite always sets state on an error redirect: `state=` when none was sent.
+    expected = {"error": error, "error_description": description, "state": state or ""}
     expected.update(dict(parse_qsl(urlsplit(target).query)))
     assert query == expected
     return query

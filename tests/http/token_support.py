@@ -39,6 +39,11 @@ ERRORS: dict[str, tuple[int, str]] = {
         400,
         "The client is not authorized to request a token using this method.",
     ),
+    "insufficient_entropy": (
+        400,
+        "The request used a security parameter (e.g., anti-replay, anti-csrf) with insufficient "
+        "entropy.",
+    ),
 }
 
 # Hints, verbatim from FIDELITY.md.
@@ -64,6 +69,15 @@ PKCE_TOO_LONG = "The PKCE code verifier can not be longer than 128 characters."
 PKCE_BAD_CHARACTERS = "The PKCE code verifier must only contain [a-Z], [0-9], '-', '.', '_', '~'."
 PKCE_MISMATCH = "The PKCE code challenge did not match the code verifier."
 PKCE_NOT_STARTED = "Unable to find initial PKCE data tied to this request"
+PKCE_REQUIRED = (
+    "This client must include a code_challenge when performing the authorize code flow, but it "
+    "is missing."
+)
+PKCE_CHALLENGE_ABSENT = (
+    "The PKCE code verifier was provided but the code challenge was absent from the "
+    "authorization request."
+)
+SHORT_NONCE = "Parameter 'nonce' is set but does not satisfy the minimum entropy of 8 characters."
 REFRESH_USED = "The refresh token was already used."
 REFRESH_INVALID = "The refresh token is malformed or not valid."
 REFRESH_EXPIRED = "The refresh token expired."
