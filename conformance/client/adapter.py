@@ -6,7 +6,8 @@ credentials) and plays one application session:
 - `deliver` hands the client the redirect the browser got back, raising when the client
   rejects it (and returns the page the client's own listener served, if it has one);
 - `refresh` and `call_api` do what their names say.
-A step the client cannot be asked to do raises Unsupported; any other exception is the client
+A step the client cannot be asked to do raises Unsupported; a callback that never reached the
+client (its listener did not answer) raises NotDelivered; any other exception is the client
 saying no.
 """
 
@@ -48,6 +49,11 @@ class ClientSetup:
 class Unsupported(Exception):
     """The client under test cannot be asked to do this step (e.g. a process client that
     reads no commands): items that need the step are not shown by the scenario."""
+
+
+class NotDelivered(Exception):
+    """The callback never reached the client (e.g. its listener did not answer): this shows
+    nothing about what the client would do with it, so it is not counted as a refusal."""
 
 
 class ClientAdapter(Protocol):

@@ -3,20 +3,32 @@ once, state single use, no PKCE downgrade on a retry, and the page a client's li
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 from frameio_oauth_mock.conformance.client.judging import (
     Judge,
     authorization_redirects,
     last_record,
+    mock_refusal,
     not_shown,
+    redeemed,
     token_requests,
+    undecided,
     unplayable,
 )
 from frameio_oauth_mock.conformance.client.logview import answered, code_in_location, param
-from frameio_oauth_mock.conformance.client.scenario import DELIVER, REJECTED, ScenarioRun
+from frameio_oauth_mock.conformance.client.scenario import (
+    DELIVER,
+    OK,
+    REJECTED,
+    REPLAY,
+    ScenarioRun,
+)
 from frameio_oauth_mock.conformance.grading import Case, failed, passed, warned
 from frameio_oauth_mock.conformance.model import Outcome
 from frameio_oauth_mock.conformance.pages import PageResources
 from frameio_oauth_mock.conformance.server.login import origin
+from frameio_oauth_mock.mockserver.requestlog import LoggedRequest
 
 
 # Callbacks the client must refuse, or accept ----------------------------------------------
@@ -29,7 +41,10 @@ def refuses_callback(what: str, silent: Outcome = Outcome.PASS) -> Judge:
         problem = unplayable(run, record)
         if problem is not None or record is None:
             return problem or not_shown(run, "no delivery")
-        shown = [run.evidence(entry, what) for entry in authorization_redirects(run)]
+        redirects = authorization_redirects(run)
+        if not redirects or not shows_tampering(run, redirects[0]):
+            return undecided(run, f"the mock never sent the callback with {what}")
+        shown = [run.evidence(entry, what) for entry in redirects]
         token_calls = token_requests(record.entries)
         if token_calls:
             return failed(
@@ -46,16 +61,43 @@ def refuses_callback(what: str, silent: Outcome = Outcome.PASS) -> Judge:
     return judge
 
 
+def shows_tampering(run: ScenarioRun, redirect: LoggedRequest) -> bool:
+    """Whether the callback the mock sent is the one the scenario is about: its error, or
+    the state or iss changed as its authorization-endpoint fault says."""
+    query = dict(parse_qsl(urlsplit(redirect.location or "").query, keep_blank_values=True))
+    asked = run.authorizations()
+    sent_state = param(asked[0].query, "state") if asked else None
+    if run.scenario.login == "deny":
+        return query.get("error") == "access_denied"
+    for fault in run.scenario.faults:
+        if fault.get("endpoint") != "authorize":
+            continue
+        if fault.get("redirect_error"):
+            return query.get("error") == fault["redirect_error"]
+        if fault.get("state") == "missing":
+            return "state" not in query
+        if fault.get("state") == "wrong":
+            return "state" in query and query["state"] != sent_state
+        if fault.get("iss") == "missing":
+            return "iss" not in query
+        if fault.get("iss") == "wrong":
+            return "iss" in query and query["iss"] != run.issuer
+    return True
+
+
 def accepts_callback(what: str) -> Judge:
     def judge(run: ScenarioRun) -> Case:
         record = last_record(run, DELIVER)
         problem = unplayable(run, record)
         if problem is not None or record is None:
             return problem or not_shown(run, "no delivery")
-        redeemed = [entry for entry in token_requests(record.entries) if entry.status == 200]
-        if record.outcome == REJECTED or not redeemed:
+        tokens = redeemed(record.entries)
+        refused = [e for e in token_requests(record.entries) if e.status >= 400 and answered(e)]
+        if not tokens and refused:  # the mock said no, for a reason this item is not about
+            return undecided(run, mock_refusal(refused[0]))
+        if record.outcome == REJECTED or not tokens:
             return failed(run.name, f"{what}: wrongly refused ({record.detail or 'no token'})")
-        return passed(run.name, f"{what}: accepted", run.evidence(redeemed[0]))
+        return passed(run.name, f"{what}: accepted", run.evidence(tokens[0]))
 
     return judge
 
@@ -74,7 +116,7 @@ def redeems_once(run: ScenarioRun) -> Case:
         if param(entry.form, "code") == code and answered(entry)
     ]
     if not uses:
-        return Case(run.name, Outcome.ERROR, "the first delivery made no token request")
+        return undecided(run, "the first delivery made no token request")
     if len(uses) > 1:
         return failed(
             run.name,
@@ -91,12 +133,15 @@ def single_use_state(run: ScenarioRun) -> Case:
     problem = unplayable(run, record)
     if problem is not None or record is None:
         return problem or not_shown(run, "no delivery")
-    redeemed = token_requests(record.entries, "authorization_code")
-    if redeemed:
+    replay = last_record(run, REPLAY)
+    if replay is None or replay.outcome != OK:
+        return undecided(run, "the replayed authorization never produced a second code")
+    sent = token_requests(record.entries, "authorization_code")
+    if sent:
         return warned(
             run.name,
             "a second code under an already used state was redeemed",
-            run.evidence(redeemed[0], "the token request for the replayed state"),
+            run.evidence(sent[0], "the token request for the replayed state"),
         )
     return passed(run.name, f"the replayed state was refused ({record.detail or 'no error'})")
 
@@ -106,7 +151,12 @@ def no_plain_retry(run: ScenarioRun) -> Case:
     problem = unplayable(run, last_record(run, DELIVER))
     if problem is not None:
         return problem
-    first, *later = run.authorizations()
+    authorizations = run.authorizations()
+    if not authorizations:
+        return undecided(run, "the client made no authorization request")
+    first, *later = authorizations
+    if not any(entry.location and shows_tampering(run, entry) for entry in run.log):
+        return undecided(run, "the mock never answered the S256 request with invalid_request")
     if param(first.query, "code_challenge_method") != "S256":
         return not_shown(run, "the first authorization request did not use S256")
     if not later:

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from frameio_oauth_mock.conformance.client import rules
 from frameio_oauth_mock.conformance.client.context import ClientContext
+from frameio_oauth_mock.conformance.client.judging import control_failure, mock_refusal
 from frameio_oauth_mock.conformance.client.rules import Rule
+from frameio_oauth_mock.conformance.client.scenario import ScenarioRun
 from frameio_oauth_mock.conformance.client.scenarios import SCENARIOS
 from frameio_oauth_mock.conformance.grading import Case, grade
 from frameio_oauth_mock.conformance.model import Level, Outcome, Verdict
@@ -143,26 +145,52 @@ def decide(item: Item, ctx: ClientContext) -> Verdict:
     if item.undecidable:
         return Verdict.not_decidable(item.undecidable)
     cases: list[Case] = []
+    if item.rules:
+        ctx.play_all()
+        if ctx.never_began:  # rules over no request at all would show nothing, or pass
+            return Verdict.errored(ctx.never_began)
     for _, rule in item.rules:
         runs = ctx.play_all()
         broken = [run for run in runs if run.broken]
         if len(broken) == len(runs):
             return Verdict.errored(f"no scenario could be played: {broken[0].broken}")
         cases += rule(runs)
+    played: list[ScenarioRun] = []
     for scenario in SCENARIOS:
         for decision in scenario.decides:
             if decision.check_id == item.id:
-                cases.append(decision.judge(ctx.play(scenario)))
+                run = ctx.play(scenario)
+                played.append(run)
+                # No verdict without evidence: the scenario's positive control comes first.
+                cases.append(control_failure(run) or decision.judge(run))
     shown = [case for case in cases if case.outcome not in _SHOWS_NOTHING]
     unshown = tuple(f"{case.label}: {case.detail}" for case in cases if case not in shown)
     hows = tuple(f"how: {line}" for line in how_decided(item))
+    sessions = tuple(scenario_notes(played))
     if not shown:
         summary = "; ".join(unshown) or "nothing in the run shows it"
-        return Verdict(Outcome.NOT_APPLICABLE, summary, notes=hows)
+        undecided = any(case.outcome is Outcome.NOT_DECIDABLE for case in cases)
+        outcome = Outcome.NOT_DECIDABLE if undecided else Outcome.NOT_APPLICABLE
+        return Verdict(outcome, summary, notes=hows + sessions)
     verdict = grade(shown, f"{len(shown)} of {len(shown)} cases pass")
     return Verdict(
-        verdict.outcome, verdict.summary, verdict.evidence, hows + verdict.notes + unshown
+        verdict.outcome,
+        verdict.summary,
+        verdict.evidence,
+        hows + verdict.notes + unshown + sessions,
     )
+
+
+def scenario_notes(runs: list[ScenarioRun]) -> list[str]:
+    """What each scenario's client sessions left (exit status, stderr tail) and what the mock
+    itself refused in it (its own errors, not scripted faults): evidence beside the verdict."""
+    notes = []
+    for run in runs:
+        notes += [f"{run.name}: client {note}" for note in run.client_notes]
+        for entry in run.log + run.control_log:
+            if entry.status >= 400 and entry.fault is None:
+                notes.append(f"{run.name}: {mock_refusal(entry)}")
+    return notes
 
 
 def _register(item: Item) -> None:

@@ -10,9 +10,12 @@ from typing import Any
 from frameio_oauth_mock.conformance.client.adapter import AdapterFactory, ClientSetup
 from frameio_oauth_mock.conformance.client.play import App, User, play
 from frameio_oauth_mock.conformance.client.scenario import (
+    AUTHORIZE,
     PKCE_APP,
+    REJECTED,
     SECRET_APP,
     SPECIAL_SECRET_APP,
+    UNSUPPORTED,
     Scenario,
     ScenarioRun,
 )
@@ -95,6 +98,8 @@ class ClientContext:
     profile: HarnessProfile = PROFILES[DEFAULT_PROFILE]
     redirect_uri: str = REDIRECT_URI
     runs: dict[str, ScenarioRun] = field(default_factory=dict)
+    began: bool = False  # the client gave an authorization URL at least once
+    never_began: str = ""  # why no further scenario is played
     redactor: Redactor = field(
         default_factory=lambda: Redactor([*(a.secret or "" for a in APPS.values()), USER.password])
     )
@@ -119,11 +124,29 @@ class ClientContext:
         run = self.runs.get(scenario.name)
         if run is None:
             setup = self.setup(scenario.app)
-            run = play(self.mock, scenario, self.factory, setup, USER, self.redactor)
+            control = self.setup(scenario.control_app or scenario.app)
+            if self.never_began:  # a client that cannot begin is not waited for again
+                run = ScenarioRun(scenario, setup.client_id, setup.scopes, setup.client_secret)
+                run.broken = f"not played: {self.never_began}"
+            else:
+                run = play(self.mock, scenario, self.factory, setup, USER, self.redactor, control)
+                self._note_beginning(run)
             run.redactor = self.redactor
             run.resource_endpoint = self.profile.resource_endpoint
+            run.issuer = setup.issuer
             self.runs[scenario.name] = run
         return run
+
+    def _note_beginning(self, run: ScenarioRun) -> None:
+        """Remember a client that has never once given an authorization URL in this run: it
+        gets no more scenarios (each would wait --timeout for nothing)."""
+        began = [r for r in run.records + run.control if r.step.action == AUTHORIZE]
+        if any(record.outcome not in (UNSUPPORTED, REJECTED) for record in began):
+            self.began = True
+        elif not self.began and began:
+            self.never_began = (
+                f"the client never began an authorization ({run.name}: {began[0].detail})"
+            )
 
     def play_all(self, scenarios: Iterable[Scenario] | None = None) -> list[ScenarioRun]:
         return [self.play(scenario) for scenario in scenarios or SCENARIOS]
@@ -135,7 +158,11 @@ class ClientContext:
             "clients": {name: app.client_id for name, app in APPS.items()},
             "scopes": list(self.profile.scopes),
             "scenarios": {
-                name: {"seconds": round(run.seconds, 3), "broken": run.broken or None}
+                name: {
+                    "seconds": round(run.seconds, 3),
+                    "broken": run.broken or None,
+                    "client": run.client_notes,
+                }
                 for name, run in self.runs.items()
             },
         }

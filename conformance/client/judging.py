@@ -1,9 +1,12 @@
 """What the judgements of one played scenario share: the Judge type, "shows nothing" cases,
-and the steps and requests a judgement looks at.
+the positive control every verdict rests on, and the steps and requests a judgement looks at.
 
 A judgement reads the step outcomes and the request log of a ScenarioRun into a Case for one C
-item. A Case with outcome NOT_APPLICABLE means "this run shows nothing about the item" (a step
-the client could not do), not a verdict; ERROR means the scenario could not be played.
+item. No verdict without evidence: a Case may pass or fail only when the step it judges
+demonstrably happened in this run. Otherwise its outcome is NOT_DECIDABLE, naming what did not
+happen (the client never began, the callback never reached it, the positive control failed),
+or NOT_APPLICABLE when the client cannot be asked to do the step at all; ERROR means the
+scenario could not be played.
 """
 
 from __future__ import annotations
@@ -11,7 +14,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from frameio_oauth_mock.conformance.client.scenario import UNSUPPORTED, ScenarioRun, StepRecord
+from frameio_oauth_mock.conformance.client.logview import answered
+from frameio_oauth_mock.conformance.client.scenario import (
+    CONTROL_FIRST_LOGIN,
+    CONTROL_SESSION,
+    DELIVER,
+    OK,
+    REJECTED,
+    UNSUPPORTED,
+    ScenarioRun,
+    StepRecord,
+)
 from frameio_oauth_mock.conformance.grading import Case
 from frameio_oauth_mock.conformance.model import Outcome
 from frameio_oauth_mock.mockserver.requestlog import LoggedRequest
@@ -38,14 +51,64 @@ def last_record(run: ScenarioRun, action: str) -> StepRecord | None:
     return records[-1] if records else None
 
 
+def undecided(run: ScenarioRun, why: str) -> Case:
+    return Case(run.name, Outcome.NOT_DECIDABLE, why)
+
+
 def unplayable(run: ScenarioRun, record: StepRecord | None) -> Case | None:
     """The Case to return when the step a judgement needs did not happen as planned."""
     if run.broken:
         return Case(run.name, Outcome.ERROR, f"the scenario could not be played: {run.broken}")
     if record is None:
-        return Case(run.name, Outcome.ERROR, "the scenario never reached the step it judges")
+        return undecided(run, "the scenario never reached the step it judges")
     if record.outcome == UNSUPPORTED:
         return not_shown(run, f"the client could not be asked to {record.label}: {record.detail}")
+    if record.outcome not in (OK, REJECTED):
+        return undecided(run, f"the {record.label} step did not happen: {record.detail}")
+    return None
+
+
+def mock_refusal(entry: LoggedRequest) -> str:
+    """How the mock itself refused a request, quoting its error (not a scripted fault)."""
+    said = entry.error or "no OAuth error"
+    description = getattr(entry, "error_description", None)
+    if description:
+        said += f": {description}"
+    return f"the mock refused {entry.method} {entry.path} with HTTP {entry.status} ({said})"
+
+
+def redeemed(entries: list[LoggedRequest]) -> list[LoggedRequest]:
+    """Code redemptions the mock itself answered with tokens."""
+    return [
+        entry
+        for entry in token_requests(entries, "authorization_code")
+        if entry.status == 200 and answered(entry)
+    ]
+
+
+def control_failure(run: ScenarioRun) -> Case | None:
+    """The positive control of the scenario: the client demonstrably completed a login in it
+    (a code redeemed, HTTP 200, and the callback accepted). None when it did, or when the
+    scenario needs none; else the NOT_DECIDABLE Case naming what did not happen."""
+    control = run.scenario.control
+    if run.broken:
+        return Case(run.name, Outcome.ERROR, f"the scenario could not be played: {run.broken}")
+    if control == CONTROL_FIRST_LOGIN:
+        records, where = run.records, "its first login"
+    elif control == CONTROL_SESSION:
+        records, where = run.control, "a fresh session without faults"
+    else:
+        return None
+    delivery = next((record for record in records if record.step.action == DELIVER), None)
+    first = next(iter(records), None)
+    if delivery is None or delivery.outcome != OK:
+        stopped = delivery or first
+        what = f"{stopped.label}: {stopped.outcome}, {stopped.detail}" if stopped else "no step"
+        return undecided(run, f"positive control failed ({where}): {what}")
+    if not redeemed(delivery.entries):
+        refused = [e for e in token_requests(delivery.entries) if e.status >= 400 and answered(e)]
+        what = mock_refusal(refused[0]) if refused else "no code was redeemed"
+        return undecided(run, f"positive control failed ({where}): {what}")
     return None
 
 

@@ -13,6 +13,7 @@ from frameio_oauth_mock.conformance.client.adapter import (
     AdapterFactory,
     ClientAdapter,
     ClientSetup,
+    NotDelivered,
     Unsupported,
 )
 from frameio_oauth_mock.conformance.client.browser import Browser
@@ -21,11 +22,14 @@ from frameio_oauth_mock.conformance.client.scenario import (
     API,
     AUTHORIZE,
     BROKEN,
+    CONTROL_SESSION,
     DELIVER,
     OK,
     REFRESH,
     REJECTED,
     REPLAY,
+    SKIPPED,
+    UNDELIVERED,
     UNSUPPORTED,
     Scenario,
     ScenarioRun,
@@ -77,8 +81,12 @@ class _Player:
             self.mock.clock.advance(step.seconds)
             return StepRecord(step, OK)
         if step.action == REPLAY:
+            self.callback = ""
+            if not self.authorization_url:
+                return StepRecord(step, SKIPPED, "no authorization URL to replay")
             return self._follow(step, self.authorization_url)
         if step.action == AUTHORIZE:
+            self.callback = ""
             outcome = self._ask(step, self.adapter.begin)
             if isinstance(outcome, StepRecord):
                 return outcome
@@ -86,6 +94,9 @@ class _Player:
             return self._follow(step, outcome)
         if step.action == DELIVER:
             url = self.delivered if step.again else self._with_extra(self.callback, step)
+            if not url:
+                why = "no callback to deliver: the authorization before it did not happen"
+                return StepRecord(step, SKIPPED, why)
             self.delivered = url
             page = self._ask(step, lambda: self.adapter.deliver(url))
             if isinstance(page, StepRecord):
@@ -109,6 +120,8 @@ class _Player:
             return action()
         except Unsupported as error:
             return StepRecord(step, UNSUPPORTED, self._detail(error))
+        except NotDelivered as error:
+            return StepRecord(step, UNDELIVERED, self._detail(error))
         except Exception as error:  # the client saying no, in whatever way it says it
             return StepRecord(step, REJECTED, self._detail(error))
 
@@ -124,6 +137,56 @@ class _Player:
         return url + ("&" if "?" in url else "?") + urlencode(step.extra)
 
 
+def _session(
+    mock: MockServer,
+    adapter: ClientAdapter,
+    steps: tuple[Step, ...],
+    setup: ClientSetup,
+    user: User,
+    redactor: Redactor,
+    decision: str,
+) -> tuple[list[StepRecord], str]:
+    """Play `steps` with one client session; returns the records and why it stopped early."""
+    browser = Browser(setup.issuer, user.email, user.password, redactor, decision)
+    player = _Player(mock, adapter, browser, redactor)
+    records: list[StepRecord] = []
+    try:
+        for step in steps:
+            if records and records[0].outcome in (UNSUPPORTED, REJECTED):
+                # The session never began: nothing after it can happen, nor be waited for.
+                records.append(
+                    StepRecord(step, SKIPPED, f"the session never began: {records[0].detail}")
+                )
+                continue
+            record = player.perform(step)
+            records.append(record)
+            if record.outcome == BROKEN:
+                return records, record.detail
+    finally:
+        browser.close()
+    return records, ""
+
+
+def _start(factory: AdapterFactory, setup: ClientSetup) -> ClientAdapter | str:
+    try:
+        return factory(setup)
+    except Exception as error:
+        return f"the client could not be started: {type(error).__name__}: {error}"
+
+
+def _close(adapter: ClientAdapter, notes: list[str], label: str) -> None:
+    try:
+        adapter.close()
+    finally:
+        # Process clients say how they ended (exit status, stderr tail): shown as evidence.
+        said = getattr(adapter, "ended", "")
+        if said:
+            notes.append(f"{label}: {said}")
+
+
+CONTROL_STEPS = (Step(AUTHORIZE), Step(DELIVER))
+
+
 def play(
     mock: MockServer,
     scenario: Scenario,
@@ -131,34 +194,52 @@ def play(
     setup: ClientSetup,
     user: User,
     redactor: Redactor,
+    control_setup: ClientSetup | None = None,
 ) -> ScenarioRun:
-    """Reset the mock, apply the scenario's mode and faults, and play its steps."""
+    """Reset the mock, apply the scenario's mode and faults, play its steps, then (for
+    CONTROL_SESSION scenarios) its positive control: a fresh session's plain login."""
     started = time.perf_counter()
     mock.reset()
     mock.configure(strict=scenario.strict, auto_approve=scenario.login == "auto")
     for fault in scenario.faults:
         mock.faults.add(**fault)
     run = ScenarioRun(scenario, setup.client_id, setup.scopes, setup.client_secret)
-    try:
-        adapter = factory(setup)
-    except Exception as error:
-        run.broken = f"the client could not be started: {type(error).__name__}: {error}"
+    adapter = _start(factory, setup)
+    if isinstance(adapter, str):
+        run.broken = adapter
         return run
     decision = "deny" if scenario.login == "deny" else "allow"
-    browser = Browser(setup.issuer, user.email, user.password, redactor, decision)
-    player = _Player(mock, adapter, browser, redactor)
     try:
-        for step in scenario.steps:
-            record = player.perform(step)
-            run.records.append(record)
-            if record.outcome == BROKEN:
-                run.broken = record.detail
-                break
+        run.records, run.broken = _session(
+            mock, adapter, scenario.steps, setup, user, redactor, decision
+        )
     finally:
-        try:
-            adapter.close()
-        finally:
-            browser.close()
+        _close(adapter, run.client_notes, "scenario")
     run.log = mock.requests.all()
+    if scenario.control == CONTROL_SESSION and not run.broken:
+        _control(mock, run, factory, control_setup or setup, user, redactor)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def _control(
+    mock: MockServer,
+    run: ScenarioRun,
+    factory: AdapterFactory,
+    setup: ClientSetup,
+    user: User,
+    redactor: Redactor,
+) -> None:
+    """The positive control: no faults, auto-approval, a new session logs in."""
+    mock.faults.clear()
+    mock.configure(auto_approve=True)
+    marker = run.log[-1].id if run.log else 0
+    adapter = _start(factory, setup)
+    if isinstance(adapter, str):
+        run.control = [StepRecord(CONTROL_STEPS[0], REJECTED, adapter)]
+        return
+    try:
+        run.control, _ = _session(mock, adapter, CONTROL_STEPS, setup, user, redactor, "allow")
+    finally:
+        _close(adapter, run.client_notes, "control session")
+    run.control_log = [entry for entry in mock.requests.all() if entry.id > marker]

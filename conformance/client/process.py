@@ -10,12 +10,15 @@ and talks to the harness in lines:
   there after logging in and consenting on the mock;
 - it reads the commands `refresh`, `api` (GET $CONFORMANCE_RESOURCE_URL with its access token)
   and `quit` on stdin, one per line;
-- it prints one result line for each callback it handled and each command it ran: `ok ...`
-  when it worked, `error ...` when it refused or failed.
+- it prints one result line for each callback it handled and each command it ran: `ok` or
+  `ok ...` when it worked, `error` or `error ...` when it refused or failed (lower case, the
+  word alone or followed by a space; any other line is only looked at for URLs).
 
 A client that reads no commands can still be graded: steps it cannot do are `unsupported`
 and the items only they would show are not_applicable. A callback with no result line counts
-as accepted unless the listener answered with an HTTP error.
+as accepted unless the listener answered with an HTTP error; a callback the listener never
+answered was not delivered (NotDelivered), which shows nothing. Every wait is bounded by the
+timeout; how each process ended (exit status, stderr tail) is kept in `ended` for the report.
 """
 
 from __future__ import annotations
@@ -34,7 +37,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from frameio_oauth_mock.conformance.client.adapter import AdapterFactory, ClientSetup, Unsupported
+from frameio_oauth_mock.conformance.client.adapter import (
+    AdapterFactory,
+    ClientSetup,
+    NotDelivered,
+    Unsupported,
+)
 from frameio_oauth_mock.conformance.redact import Redactor
 from frameio_oauth_mock.conformance.server.http import Call, Http
 
@@ -52,6 +60,8 @@ ENVIRONMENT = {
 }
 DEFAULT_TIMEOUT = 10.0  # seconds to wait for a URL or a result line
 _URL = re.compile(r"https?://[^\s\"'<>]+")
+_RESULT = re.compile(r"(ok|error)( .*)?")
+_STDERR_LINES = 5  # lines of a client's stderr kept as evidence
 _POLL = 0.02
 _LISTENER_WAIT = 3.0  # a listener that is still starting up gets this long
 
@@ -116,15 +126,18 @@ class ProcessClient:
         self.results: queue.Queue[str] = queue.Queue()
         self._reader = threading.Thread(target=self._read, name="conformance-client", daemon=True)
         self._reader.start()
-        self.http = Http(Redactor([setup.client_secret or ""]), timeout)
+        self.redactor = Redactor([setup.client_secret or ""])
+        self.http = Http(self.redactor, timeout)
+        self.ended = ""  # how the process ended, once closed
+        self.silent = ""  # why commands are no longer waited for
 
     # stdout --------------------------------------------------------------------------------
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            words = line.split(maxsplit=1)
-            if words and words[0].lower() in ("ok", "error"):
-                self.results.put(line.strip())
+            text = line.rstrip("\r\n")
+            if _RESULT.fullmatch(text):
+                self.results.put(text)
                 continue
             for url in _URL.findall(line):
                 if url.startswith(self.setup.authorization_endpoint):
@@ -185,17 +198,17 @@ class ProcessClient:
     def deliver(self, callback_url: str) -> Call | None:
         page = self._open(callback_url)
         if page.response is None:
-            raise ClientRejected(f"the client's listener did not answer: {page.error}")
+            raise NotDelivered(f"the client's listener did not answer: {page.error}{self._exit()}")
         wait = self.timeout if self.process.poll() is None else _POLL
         result = self._wait_result(wait)
-        if result is not None and result.lower().startswith("error"):
+        if result is not None and result.startswith("error"):
             raise ClientRejected(result)
         if result is None and page.status >= 400:
             raise ClientRejected(f"HTTP {page.status} from the client's listener")
         return page
 
     def _open(self, url: str) -> Call:
-        deadline = time.monotonic() + _LISTENER_WAIT
+        deadline = time.monotonic() + min(_LISTENER_WAIT, self.timeout)
         while True:
             page = self.http.get(url)
             retry = page.response is None and self.process.poll() is None
@@ -204,12 +217,15 @@ class ProcessClient:
             time.sleep(0.05)
 
     def _command(self, command: str) -> None:
+        if self.silent:  # it let one command time out: the next is not waited for
+            raise Unsupported(f"the client takes no '{command}' command ({self.silent})")
         if not self._send(command):
             raise Unsupported(f"the client takes no '{command}' command{self._exit()}")
         result = self._wait_result(self.timeout)
         if result is None:
-            raise Unsupported(f"no answer to '{command}' within {self.timeout:g}s{self._exit()}")
-        if result.lower().startswith("error"):
+            self.silent = f"no answer to '{command}' within {self.timeout:g}s{self._exit()}"
+            raise Unsupported(self.silent)
+        if result.startswith("error"):
             raise ClientRejected(result)
 
     def refresh(self) -> None:
@@ -218,13 +234,18 @@ class ProcessClient:
     def call_api(self) -> None:
         self._command("api")
 
+    def _stderr_tail(self) -> str:
+        self.stderr.flush()
+        text = (self.workdir / "stderr").read_text(errors="replace")
+        tail = [line for line in text.strip().splitlines() if line.strip()][-_STDERR_LINES:]
+        return self.redactor.text(" | ".join(tail))
+
     def _exit(self) -> str:
         code = self.process.poll()
         if code is None:
             return ""
-        self.stderr.flush()
-        tail = (self.workdir / "stderr").read_text(errors="replace").strip().splitlines()[-3:]
-        said = f": {' | '.join(tail)}" if tail else ""
+        tail = self._stderr_tail()
+        said = f": {tail}" if tail else ""
         return f" (the client exited with status {code}{said})"
 
     def close(self) -> None:
@@ -232,15 +253,22 @@ class ProcessClient:
         with contextlib.suppress(OSError):
             if self.process.stdin is not None:
                 self.process.stdin.close()
+        grace = min(2.0, self.timeout)  # a hung client costs no more than this on top
+        how = ""
         try:
-            self.process.wait(timeout=2)
+            self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
+            how = f", terminated: still running {grace:g}s after 'quit'"
             self.process.terminate()
             try:
-                self.process.wait(timeout=2)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        tail = self._stderr_tail()
+        self.ended = f"exit status {self.process.returncode}{how}" + (
+            f"; stderr: {tail}" if tail else ""
+        )
         self._reader.join(timeout=2)
         if self.process.stdout is not None:
             self.process.stdout.close()

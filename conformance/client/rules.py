@@ -333,6 +333,8 @@ def minimal_scope(runs: list[ScenarioRun]) -> list[Case]:
 
 
 def no_password_grant_and_metadata(runs: list[ScenarioRun]) -> list[Case]:
+    if not _requests(runs, "token"):
+        return _none("token requests")
     password = [(r, e) for r, e in _requests(runs, "token") if e.grant_type == "password"]
     if password:
         run, entry = password[0]

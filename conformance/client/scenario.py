@@ -27,6 +27,14 @@ OK = "ok"
 REJECTED = "rejected"  # the client said no (an exception, an "error" line)
 UNSUPPORTED = "unsupported"  # the client cannot be asked to do this
 BROKEN = "broken"  # the harness could not do its part (the browser never reached the client)
+UNDELIVERED = "undelivered"  # the callback never reached the client (its listener did not answer)
+SKIPPED = "skipped"  # not attempted: what it needs did not happen (no callback to deliver...)
+
+# How a scenario shows that the client works at all in it (its positive control): no verdict
+# of the scenario stands unless the control succeeded in the same run.
+CONTROL_NONE = "none"  # the scenario is a plain login: its own judgements need the login
+CONTROL_FIRST_LOGIN = "first_login"  # its first callback must be redeemed (HTTP 200)
+CONTROL_SESSION = "session"  # afterwards, without faults: a fresh session logs in
 
 # Which registered client plays the app.
 PKCE_APP, SECRET_APP, SPECIAL_SECRET_APP = "pkce", "secret", "special"
@@ -79,6 +87,8 @@ class Scenario:
     login: str = "auto"  # auto-approve, "form" (login and consent pages) or "deny"
     strict: bool = False  # the mock's strict mode: RFC 9207 iss advertised and sent
     faults: tuple[Mapping[str, Any], ...] = ()
+    control: str = CONTROL_SESSION
+    control_app: str | None = None  # the control session's app (default: the scenario's)
 
 
 @dataclass
@@ -106,6 +116,12 @@ class ScenarioRun:
     seconds: float = 0.0
     redactor: Redactor = field(default_factory=Redactor)
     resource_endpoint: str = "api"  # the log's name for the resource the client calls
+    issuer: str = ""  # the mock's issuer in this run
+    # The positive control session (CONTROL_SESSION): its steps and what the mock logged then.
+    control: list[StepRecord] = field(default_factory=list)
+    control_log: list[LoggedRequest] = field(default_factory=list)
+    # What each client session left: exit status and stderr tail (process clients).
+    client_notes: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:

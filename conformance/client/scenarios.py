@@ -7,6 +7,8 @@ from frameio_oauth_mock.conformance.client import callbacks, tokens
 from frameio_oauth_mock.conformance.client.scenario import (
     API,
     AUTHORIZE,
+    CONTROL_FIRST_LOGIN,
+    CONTROL_NONE,
     REFRESH,
     REPLAY,
     SECRET_APP,
@@ -127,6 +129,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                 callbacks.callback_page,
             ),
         ),
+        control=CONTROL_NONE,  # a plain login: C5 and C29 judge it
     ),
     Scenario(
         "secret_login",
@@ -142,6 +145,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         app=SECRET_APP,
         login="form",
+        control=CONTROL_NONE,  # a plain login: C5 and C15 judge it
     ),
     Scenario(
         "consent_denied",
@@ -171,6 +175,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                 callbacks.redeems_once,
             ),
         ),
+        control=CONTROL_FIRST_LOGIN,
     ),
     Scenario(
         "state_replayed",
@@ -183,6 +188,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                 callbacks.single_use_state,
             ),
         ),
+        control=CONTROL_FIRST_LOGIN,
     ),
     Scenario(
         "iss_correct",
@@ -213,6 +219,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                 tokens.drops_refused_grant,
             ),
         ),
+        control=CONTROL_FIRST_LOGIN,
     ),
     Scenario(
         "refresh_rotation",
@@ -226,6 +233,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                 tokens.rotation,
             ),
         ),
+        control=CONTROL_FIRST_LOGIN,
     ),
     Scenario(
         "access_token_expiry",
@@ -239,6 +247,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                 tokens.refresh_when_expired,
             ),
         ),
+        control=CONTROL_FIRST_LOGIN,
     ),
     Scenario(
         "special_secret",
@@ -253,6 +262,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             ),
         ),
         app=SPECIAL_SECRET_APP,
+        control_app=SECRET_APP,  # the control: a plain secret logs in
     ),
     Scenario(
         "unknown_members",

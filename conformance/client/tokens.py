@@ -9,8 +9,10 @@ from urllib.parse import quote_plus
 from frameio_oauth_mock.conformance.client.judging import (
     Judge,
     last_record,
+    mock_refusal,
     not_shown,
     token_requests,
+    undecided,
     unplayable,
 )
 from frameio_oauth_mock.conformance.client.logview import answered, bearer, param
@@ -24,7 +26,6 @@ from frameio_oauth_mock.conformance.client.scenario import (
     ScenarioRun,
 )
 from frameio_oauth_mock.conformance.grading import Case, failed, passed, warned
-from frameio_oauth_mock.conformance.model import Outcome
 from frameio_oauth_mock.mockserver.requestlog import fingerprint
 
 # A retry this much earlier than Retry-After asked still counts as waiting (clock granularity).
@@ -42,14 +43,17 @@ def verifier_matches(run: ScenarioRun) -> Case:
         return not_shown(run, "the authorization request carried no code_challenge")
     requests = [e for e in token_requests(run.log, "authorization_code") if answered(e)]
     if not requests:
-        return Case(run.name, Outcome.ERROR, "no token request was made")
+        return undecided(run, "the client made no token request")
     request = requests[0]
     if param(request.form, "code_verifier") is None:
         return failed(run.name, "no code_verifier in the token request", run.evidence(request))
+    if request.status != 200 and request.error != "invalid_grant":
+        # Refused for another reason (client authentication...): nothing about the verifier.
+        return undecided(run, mock_refusal(request))
     if request.status != 200:
         return failed(
             run.name,
-            f"the mock refused the code_verifier ({request.error or request.status})",
+            f"the code_verifier was refused: {mock_refusal(request)}",
             run.evidence(request),
         )
     return passed(run.name, "code_verifier matches the S256 challenge", run.evidence(request))
@@ -62,7 +66,7 @@ def basic_encoding(run: ScenarioRun) -> Case:
         return problem
     requests = [entry for entry in token_requests(run.log) if answered(entry)]
     if not requests or run.secret is None:
-        return Case(run.name, Outcome.ERROR, "no token request was made")
+        return undecided(run, "the client made no token request")
     request = requests[0]
     header = request.headers.get("authorization", "")
     if header[:6].lower() != "basic ":
@@ -102,7 +106,7 @@ def tolerates_response(what: str) -> Judge:
             e for e in token_requests(record.entries) if e.status == 200 and e.fault is not None
         ]
         if not granted:
-            return Case(run.name, Outcome.ERROR, "the altered token response was never sent")
+            return undecided(run, "the altered token response was never sent")
         if record.outcome == REJECTED:
             return failed(
                 run.name, f"{what}: refused ({record.detail})", run.evidence(granted[0], what)
@@ -130,7 +134,7 @@ def rotation(run: ScenarioRun) -> Case:
     if not codes or len(refreshes) < 2:
         failing = next((r for r in records if r.outcome != OK), None)
         why = failing.detail if failing is not None else "fewer than two refresh requests"
-        return Case(run.name, Outcome.ERROR, f"the refreshes did not happen: {why}")
+        return undecided(run, f"the refreshes did not happen: {why}")
     previous = codes[0]
     for number, request in enumerate(refreshes[:2], 1):
         sent = param(request.form, "refresh_token")
@@ -160,6 +164,9 @@ def refresh_when_expired(run: ScenarioRun) -> Case:
     problem = unplayable(run, api)
     if problem is not None or api is None:
         return problem or not_shown(run, "no API call")
+    first = run.records_of(API)[0]
+    if not [e for e in first.entries if e.endpoint == run.resource_endpoint and e.status == 200]:
+        return undecided(run, f"the API call before expiry did not work ({first.detail})")
     refreshes = token_requests(api.entries, "refresh_token")
     calls = [e for e in api.entries if e.endpoint == run.resource_endpoint]
     if not refreshes:
@@ -187,7 +194,7 @@ def drops_refused_grant(run: ScenarioRun) -> Case:
         e for e in token_requests(records[0].entries, "refresh_token") if e.error == "invalid_grant"
     ]
     if not refused:
-        return Case(run.name, Outcome.ERROR, "the refresh was not answered with invalid_grant")
+        return undecided(run, "the refresh was not answered with invalid_grant")
     token = param(refused[0].form, "refresh_token")
     in_first = len(token_requests(records[0].entries, "refresh_token"))
     if in_first > TIGHT_LOOP:
@@ -220,7 +227,7 @@ def honours_retry_after(run: ScenarioRun) -> Case:
     calls = token_requests(record.entries)
     faulted = next((e for e in calls if e.fault is not None and not e.issued), None)
     if faulted is None:
-        return Case(run.name, Outcome.ERROR, "the token endpoint was never asked")
+        return undecided(run, "the token endpoint was never asked")
     asked = next((int(f["retry_after"]) for f in run.scenario.faults if "retry_after" in f), 0)
     retries = calls[calls.index(faulted) + 1 :]
     if not retries:
