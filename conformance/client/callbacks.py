@@ -73,7 +73,7 @@ def shows_tampering(run: ScenarioRun, redirect: LoggedRequest) -> bool:
         if fault.get("endpoint") != "authorize":
             continue
         if fault.get("redirect_error"):
-            return query.get("error") == fault["redirect_error"]
+            return query.get("error") == str(fault["redirect_error"])
         if fault.get("state") == "missing":
             return "state" not in query
         if fault.get("state") == "wrong":
