@@ -25,6 +25,8 @@ class ServerContext:
     origins: frozenset[str]
     # Results some checks share (e.g. the samples both entropy checks read), by name.
     cache: dict[str, Any] = field(default_factory=dict)
+    # The positive controls (controls.Control) the running check relied on, for its notes.
+    controls_used: list[Any] = field(default_factory=list)
     _browsers: list[Http] = field(default_factory=list)
 
     @classmethod

@@ -129,6 +129,7 @@ def authorization_pairs(
         pairs.append(("code_challenge", challenge.challenge))
         if challenge.method is not None:
             pairs.append(("code_challenge_method", challenge.method))
+    pairs.extend(ctx.target.authorization_params)
     pairs.extend(extra)
     return pairs, redirect, state_value, challenge
 
@@ -157,9 +158,15 @@ def authorize(
     url = f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
     form_driver = driver(ctx, browser or ctx.browser, redirect, decision)
     drive = form_driver.run(endpoint, "POST", pairs) if method == "POST" else form_driver.run(url)
-    if drive.callback is None and ctx.target.login.strategy == "hook" and drive.pages:
+    if drive.stuck and ctx.target.login.strategy == "hook":
+        # The server showed a form (login, consent): the user's hook takes it from the start.
         drive = _run_hook(ctx, form_driver, url, decision)
-    return Authorization(client, url, redirect, state, pkce, drive)
+    authorization = Authorization(client, url, redirect, state, pkce, drive)
+    if drive.stuck:
+        # A page the driver could not operate says nothing about the server: no refusal
+        # may be read into it, so the check ends here, naming the page.
+        raise check_error(f"the form driver is stuck: {drive.stuck}", authorization.evidence())
+    return authorization
 
 
 def _read_back(pairs: Pairs, pkce: Pkce | None) -> tuple[str | None, str | None, Pkce | None]:
@@ -194,8 +201,21 @@ def _run_hook(ctx: ServerContext, form_driver: FormDriver, url: str, decision: s
         client_prefixes=form_driver.client_prefixes,
         decision=decision,
     )
-    callback = hook(request)
-    return Drive(callback=callback, stopped="" if callback else "the login hook returned None")
+    with form_driver.http.recording() as calls:
+        try:
+            callback = hook(request)
+        except Exception as error:  # the user's code: report it as the check's error
+            evidence = [call.evidence() for call in calls[-1:]]
+            raise check_error(
+                f"the login hook {target.login.hook} raised {type(error).__name__}: {error}",
+                *evidence,
+            ) from None
+    drive = Drive(calls=calls, callback=callback)
+    if not callback:
+        drive.stopped = "the login hook returned None"
+    # What the hook POSTed counts as submitted (S22 reads it), login or consent alike.
+    drive.submissions = [("form", call) for call in calls if call.method == "POST"]
+    return drive
 
 
 def obtain_code(ctx: ServerContext, client: ClientSpec, **options: Any) -> Authorization:

@@ -1,7 +1,10 @@
-"""HTML forms as a browser sees them, with html.parser: fields, buttons, and which one to press.
+"""HTML forms as a browser sees them, with html.parser: fields, buttons, links, and which one
+to press.
 
-Enough of HTML for login and consent pages: <form>, <input>, <button>, <select>/<option>,
-<textarea>. Scripts are not run, so a page that only works with JavaScript needs a login hook.
+Enough of HTML for login and consent pages: <form>, <input>, <button> (with formaction),
+<select>/<option>, <textarea>, and <a href> (a "Cancel" link). Scripts are not run, so a page
+that only works with JavaScript needs a login hook; the one script pattern recognised is the
+auto-submitting form (form_post, "continue" pages), which a browser would submit unasked.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Button:
     name: str
     value: str
     text: str
+    action: str = ""  # formaction: the button posts somewhere else than its form
 
     @property
     def words(self) -> str:
@@ -72,19 +76,48 @@ class Form:
     def button(self, words: re.Pattern[str]) -> Button | None:
         return next((b for b in self.buttons if words.search(b.words)), None)
 
-    def pairs(self, filled: dict[str, str], button: Button | None) -> list[tuple[str, str]]:
+    @property
+    def checkboxes(self) -> list[Field]:
+        return [f for f in self.fields if f.type == "checkbox"]
+
+    def pairs(
+        self, filled: dict[str, str], button: Button | None, tick: bool = False
+    ) -> list[tuple[str, str]]:
         """What submitting the form sends: current values (hidden ones included), the filled
-        ones replaced, and the pressed button's own name=value."""
+        ones replaced, and the pressed button's own name=value. `tick` checks every checkbox
+        first, as a user granting everything a consent page asks for would."""
         pairs: list[tuple[str, str]] = []
         for item in self.fields:
             if item.type in _NEVER_SUBMITTED:
                 continue
-            if item.type in ("checkbox", "radio") and not item.checked:
+            checked = item.checked or (tick and item.type == "checkbox")
+            if item.type in ("checkbox", "radio") and not checked:
                 continue
-            pairs.append((item.name, filled.get(item.name, item.value)))
+            value = item.value or ("on" if item.type == "checkbox" else "")
+            pairs.append((item.name, filled.get(item.name, value)))
         if button is not None and button.name:
             pairs.append((button.name, button.value))
         return pairs
+
+
+@dataclass
+class Link:
+    href: str
+    text: str
+
+
+@dataclass
+class Page:
+    forms: list[Form]
+    links: list[Link]
+    auto_submits: bool  # a script (or onload) submits the form by itself
+
+    def link(self, words: re.Pattern[str]) -> Link | None:
+        return next((link for link in self.links if words.search(link.text)), None)
+
+
+# form.submit() / forms[0].submit() in a script or an onload attribute.
+_AUTO_SUBMIT = re.compile(r"\.submit\(\s*\)|requestSubmit\(", re.I)
 
 
 class _FormParser(HTMLParser):
@@ -92,13 +125,26 @@ class _FormParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.base_url = base_url
         self.forms: list[Form] = []
+        self.links: list[Link] = []
+        self.auto_submits = False
         self._form: Form | None = None
         self._button: Button | None = None
         self._select: Field | None = None
         self._textarea: Field | None = None
+        self._link: Link | None = None
+        self._in_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
+        if _AUTO_SUBMIT.search(values.get("onload", "")):
+            self.auto_submits = True
+        if tag == "script":
+            self._in_script = True
+            return
+        if tag == "a" and values.get("href") and not values["href"].startswith("#"):
+            self._link = Link(urljoin(self.base_url, values["href"]), "")
+            self.links.append(self._link)
+            return
         if tag == "form":
             action = urljoin(self.base_url, values.get("action") or self.base_url)
             method = (values.get("method") or "get").upper()
@@ -112,14 +158,16 @@ class _FormParser(HTMLParser):
         if tag == "input":
             kind = values.get("type", "text").lower()
             if kind in ("submit", "image"):
-                self._form.buttons.append(Button(name, values.get("value", ""), ""))
+                self._form.buttons.append(
+                    Button(name, values.get("value", ""), "", self._action(values))
+                )
             elif name:
                 self._form.fields.append(
                     Field(name, kind, values.get("value", ""), "checked" in values, hints)
                 )
         elif tag == "button":
             if values.get("type", "submit").lower() == "submit":
-                self._button = Button(name, values.get("value", ""), "")
+                self._button = Button(name, values.get("value", ""), "", self._action(values))
                 self._form.buttons.append(self._button)
         elif tag == "select" and name:
             self._select = Field(name, "select", "", hints=hints)
@@ -132,8 +180,16 @@ class _FormParser(HTMLParser):
             self._textarea = Field(name, "textarea", "", hints=hints)
             self._form.fields.append(self._textarea)
 
+    def _action(self, values: dict[str, str]) -> str:
+        action = values.get("formaction")
+        return urljoin(self.base_url, action) if action else ""
+
     def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
+        if tag == "script":
+            self._in_script = False
+        elif tag == "a":
+            self._link = None
+        elif tag == "form":
             self._form = None
         elif tag == "button":
             self._button = None
@@ -143,14 +199,23 @@ class _FormParser(HTMLParser):
             self._textarea = None
 
     def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.auto_submits = self.auto_submits or bool(_AUTO_SUBMIT.search(data))
+            return
+        if self._link is not None:
+            self._link.text = (self._link.text + " " + data.strip()).strip()
         if self._button is not None:
             self._button.text = (self._button.text + " " + data.strip()).strip()
         elif self._textarea is not None:
             self._textarea.value += data
 
 
-def parse_forms(html: str, base_url: str) -> list[Form]:
+def parse_page(html: str, base_url: str) -> Page:
     parser = _FormParser(base_url)
     parser.feed(html)
     parser.close()
-    return parser.forms
+    return Page(parser.forms, parser.links, parser.auto_submits)
+
+
+def parse_forms(html: str, base_url: str) -> list[Form]:
+    return parse_page(html, base_url).forms

@@ -7,7 +7,8 @@ from __future__ import annotations
 import functools
 import json
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -139,6 +140,29 @@ class Http:
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             return Call(method, url, None, self._exchange(request, None, reason), reason)
         return Call(method, url, response, self._exchange(request, response))
+
+    @contextmanager
+    def recording(self) -> Iterator[list[Call]]:
+        """Record, as Calls with evidence, every exchange made through `self.client` inside
+        the block (what a login hook does with the client it is handed)."""
+        calls: list[Call] = []
+
+        def record(response: httpx.Response) -> None:
+            response.read()
+            request = response.request
+            calls.append(
+                Call(request.method, str(request.url), response, self._exchange(request, response))
+            )
+
+        hooks = self.client.event_hooks
+        hooks["response"] = [*hooks.get("response", []), record]
+        self.client.event_hooks = hooks
+        try:
+            yield calls
+        finally:
+            hooks = self.client.event_hooks
+            hooks["response"] = [hook for hook in hooks.get("response", []) if hook is not record]
+            self.client.event_hooks = hooks
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Call:
         return self.request("GET", url, headers=headers)

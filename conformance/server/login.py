@@ -21,7 +21,13 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from frameio_oauth_mock.conformance.server.forms import APPROVE_WORDS, DENY_WORDS, Form, parse_forms
+from frameio_oauth_mock.conformance.server.forms import (
+    APPROVE_WORDS,
+    DENY_WORDS,
+    Button,
+    Form,
+    parse_page,
+)
 from frameio_oauth_mock.conformance.server.http import Call, Http
 from frameio_oauth_mock.conformance.server.target import Target
 
@@ -36,6 +42,9 @@ class Drive:
     calls: list[Call] = field(default_factory=list)
     callback: str | None = None  # the Location that reached the client (None: it never did)
     stopped: str = ""  # why the drive ended without a callback, for error messages
+    # Set when the driver could not operate a page (login refused, no way to deny, a form it
+    # does not understand): the drive says nothing about the server, so nothing is graded.
+    stuck: str = ""
     # (kind, call) for every form submitted: kind is "login", "consent" or "form".
     submissions: list[tuple[str, Call]] = field(default_factory=list)
     # The consent form, when the driver was asked to stop before pressing its button.
@@ -100,77 +109,119 @@ class FormDriver:
                     call = self.http.get(location)
                 drive.calls.append(call)
                 continue
-            form, kind = self._pick_form(call) if self.fill else (None, "")
-            if form is None:
-                drive.stopped = self._why_stuck(call)
+            step = self._next_step(call)
+            if isinstance(step, str):
+                if step:
+                    drive.stuck = drive.stopped = step
+                else:
+                    drive.stopped = f"HTTP {call.status} at {_page(call)} with no form to submit"
                 return drive
-            if kind == "consent" and self.stop_at_consent:
-                drive.consent_form = form
+            if step.kind == "consent" and self.stop_at_consent and step.form is not None:
+                drive.consent_form = step.form
                 drive.stopped = "stopped at the consent form as asked"
                 return drive
-            if kind == "login":
+            if step.kind == "login":
                 if tried_login:
-                    drive.stopped = "the login form came back: username or password refused"
+                    drive.stuck = drive.stopped = (
+                        f"the login form at {_page(call)} came back: username or password refused"
+                    )
                     return drive
                 tried_login = True
-            call = self._submit(form, kind)
+            call = self._take(step)
             drive.calls.append(call)
-            drive.submissions.append((kind, call))
-        drive.stopped = f"gave up after {MAX_STEPS} steps without reaching the client"
+            drive.submissions.append((step.kind, call))
+        drive.stuck = drive.stopped = f"gave up after {MAX_STEPS} steps without reaching the client"
         return drive
 
-    def _why_stuck(self, call: Call) -> str:
-        if call.is_html and not self.fill and parse_forms(call.text, call.url):
-            return f'the server showed a form at {call.url} (use [login] strategy = "form")'
-        return f"HTTP {call.status} at {call.url} with no form to submit"
-
-    def _pick_form(self, call: Call) -> tuple[Form | None, str]:
+    def _next_step(self, call: Call) -> Step | str:
+        """What a user would do on this page, or why nothing can be done: "" for a page
+        without forms (an error page: the server refused), a message naming the page when
+        it has forms the driver cannot operate (never graded as a refusal)."""
         if not call.is_html:
-            return None, ""
-        forms = parse_forms(call.text, call.url)
+            return ""
+        page = parse_page(call.text, call.url)
+        forms = page.forms
+        if page.auto_submits and forms:
+            form = forms[0]
+            return Step("form", form, form.buttons[0] if form.buttons else None)
+        if not self.fill:
+            if forms:
+                return (
+                    f"the server showed a form at {_page(call)} (use [login] strategy = "
+                    '"form" or a hook)'
+                )
+            return ""
         for form in forms:
             if form.password_field is not None:
-                return form, "login"
+                return Step("login", form, _login_button(form))
+        for form in forms:  # a login that asks only for a name (test IdPs often do)
+            if len(form.visible_text_fields) == 1 and form.username_field(hinted=True):
+                return Step("login", form, _login_button(form))
+        approving = next((form for form in forms if form.button(APPROVE_WORDS)), None)
         if self.decision == "deny":
             refusing = next((form for form in forms if form.button(DENY_WORDS)), None)
             if refusing is not None:
-                return refusing, "consent"
-        for form in forms:  # a login that asks only for a name (test IdPs often do)
-            if len(form.visible_text_fields) == 1 and form.username_field(hinted=True):
-                return form, "login"
-        for form in forms:
-            if form.button(APPROVE_WORDS) is not None:
-                return form, "consent"
-        # An auto-submitting page (form_post, "continue") with one form of hidden fields only.
-        if len(forms) == 1 and not forms[0].visible_text_fields:
-            return forms[0], "form"
-        return None, ""
+                return Step("consent", refusing, refusing.button(DENY_WORDS))
+            link = page.link(DENY_WORDS)
+            if link is not None:
+                return Step("consent", None, None, link.href)
+            if approving is not None:
+                return (
+                    f"cannot deny on the page at {_page(call)}: it offers no refusing button "
+                    "or link, only one that approves"
+                )
+        elif approving is not None:
+            return Step("consent", approving, approving.button(APPROVE_WORDS))
+        if forms:
+            return (
+                f"cannot operate the page at {_page(call)}: {len(forms)} form(s) with no login "
+                "field, no allow or deny button, and no script submitting them"
+            )
+        return ""
 
-    def submit(self, form: Form, pairs: list[tuple[str, str]]) -> Call:
+    def submit(self, form: Form, pairs: list[tuple[str, str]], action: str = "") -> Call:
         """Send a form's pairs as its method says (POST body or GET query)."""
+        target = action or form.action
         if form.method == "POST":
-            return self.http.post(form.action, pairs)
+            return self.http.post(target, pairs)
         query = urlencode(pairs)
-        separator = "&" if "?" in form.action else "?"
-        return self.http.get(f"{form.action}{separator}{query}" if query else form.action)
+        separator = "&" if "?" in target else "?"
+        return self.http.get(f"{target}{separator}{query}" if query else target)
 
-    def _submit(self, form: Form, kind: str) -> Call:
+    def _take(self, step: Step) -> Call:
+        if step.form is None:  # a link
+            return self.http.get(step.href)
+        form, button = step.form, step.button
         filled: dict[str, str] = {}
-        button = None
-        if kind == "login":
+        if step.kind == "login":
             user_field = form.username_field()
             if user_field is not None:
                 filled[user_field.name] = self.username
             password = form.password_field
             if password is not None:
                 filled[password.name] = self.password
-            button = form.button(APPROVE_WORDS) or (form.buttons[0] if form.buttons else None)
-        elif kind == "consent":
-            words = DENY_WORDS if self.decision == "deny" else APPROVE_WORDS
-            button = form.button(words)
-        elif form.buttons:
-            button = form.buttons[0]
-        return self.submit(form, form.pairs(filled, button))
+        # Granting consent ticks what the page asks to be ticked (a "confirm" checkbox, the
+        # scopes); refusing leaves the form as it came.
+        tick = step.kind == "consent" and self.decision == "allow"
+        return self.submit(form, form.pairs(filled, button, tick), button.action if button else "")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do on a page: submit `form` pressing `button`, or follow `href`."""
+
+    kind: str  # "login", "consent" or "form" (an auto-submitting page)
+    form: Form | None
+    button: Button | None
+    href: str = ""
+
+
+def _login_button(form: Form) -> Button | None:
+    return form.button(APPROVE_WORDS) or (form.buttons[0] if form.buttons else None)
+
+
+def _page(call: Call) -> str:
+    return call.url.split("?", 1)[0]
 
 
 def _form_header() -> dict[str, str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 
 import frameio_oauth_mock.conformance.server.checks  # noqa: F401 - registers every check in TABLE
-from frameio_oauth_mock.conformance.model import Report
+from frameio_oauth_mock.conformance.model import Report, Verdict
+from frameio_oauth_mock.conformance.registry import Check
 from frameio_oauth_mock.conformance.runner import Progress, run_checks
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.discovery import SetupError
@@ -36,9 +38,25 @@ def run_server_suite(
     try:
         description = target.describe()
         description["endpoints"] = dict(context.endpoints)
-        report = run_checks(ordered, context, "server", description, progress)
+        noted = [Check(check.info, _noting_controls(check)) for check in ordered]
+        report = run_checks(noted, context, "server", description, progress)
     finally:
         context.close()
     position = {check_id: index for index, check_id in enumerate(TABLE.ids())}
     report.results.sort(key=lambda result: position[result.info.id])
     return report
+
+
+def _noting_controls(check: Check[ServerContext]) -> Callable[[ServerContext], Verdict]:
+    """The check's function, with the positive controls it relied on added to its notes."""
+
+    def run(context: ServerContext) -> Verdict:
+        context.controls_used = []
+        verdict = check.run(context)
+        used = list(context.controls_used)
+        notes = tuple(
+            dict.fromkeys(f"positive control: {control.summary}" for control in used if control.ok)
+        )
+        return dataclasses.replace(verdict, notes=(*verdict.notes, *notes)) if notes else verdict
+
+    return run

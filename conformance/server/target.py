@@ -76,6 +76,9 @@ class Options:
     code_reuse_delay: float = 5.0
     entropy_samples: int = 16
     race_requests: int = 10
+    # Rounds of the redemption races (S41, S65): a race that shows in one round in five is
+    # caught with 99% probability in ceil(ln 0.01 / ln 0.8) = 21 rounds.
+    race_rounds: int = 21
     brute_force_attempts: int = 20
     # Seconds to wait before redeeming a code for S42; 0 leaves S42 undecided (it is slow).
     code_expiry_wait: float = 0.0
@@ -92,6 +95,8 @@ class Target:
     login: LoginSpec
     options: Options
     source: str = "target"
+    # Fixed parameters added to every authorization request (a nonce a server demands).
+    authorization_params: tuple[tuple[str, str], ...] = ()
     # Directory of the target file: hooks are imported relative to it.
     base_dir: Path = field(default_factory=Path.cwd)
 
@@ -204,6 +209,7 @@ def _read_options(value: Any, where: str) -> Options:
         code_reuse_delay=table.number("code_reuse_delay", defaults.code_reuse_delay),
         entropy_samples=table.whole("entropy_samples", defaults.entropy_samples, 4),
         race_requests=table.whole("race_requests", defaults.race_requests, 2),
+        race_rounds=table.whole("race_rounds", defaults.race_rounds, 1),
         brute_force_attempts=table.whole("brute_force_attempts", defaults.brute_force_attempts, 0),
         code_expiry_wait=table.number("code_expiry_wait", defaults.code_expiry_wait),
         verify_tls=defaults.verify_tls if verify is None else bool(verify),
@@ -266,6 +272,8 @@ def parse_target(document: dict[str, Any], source: str, base_dir: Path | None = 
     if login.strategy == "form" and not (user.username and user.password):
         raise TargetError(f"{source}: [login] strategy 'form' needs [user] username and password")
     options = _read_options(document.get("options", {}), f"{source}: [options]")
+    top.used.add("authorization_params")
+    params = _read_params(document.get("authorization_params", {}), source)
     top.finish()
     return Target(
         issuer=issuer.rstrip("/") if issuer else None,
@@ -276,7 +284,36 @@ def parse_target(document: dict[str, Any], source: str, base_dir: Path | None = 
         options=options,
         source=source,
         base_dir=base_dir or Path.cwd(),
+        authorization_params=params,
     )
+
+
+# Parameters the suite itself varies; fixing them would silently void the checks on them.
+_VARIED_PARAMETERS = frozenset(
+    [
+        "client_id",
+        "response_type",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+    ]
+)
+
+
+def _read_params(value: Any, source: str) -> tuple[tuple[str, str], ...]:
+    where = f"{source}: [authorization_params]"
+    if not isinstance(value, dict):
+        raise TargetError(f'{where} must be a table of name = "value"')
+    pairs = []
+    for name, item in value.items():
+        if not isinstance(item, str):
+            raise TargetError(f"{where}: '{name}' must be a string")
+        if name in _VARIED_PARAMETERS:
+            raise TargetError(f"{where}: '{name}' is set by each check and cannot be fixed")
+        pairs.append((name, item))
+    return tuple(pairs)
 
 
 def load_target(path: str | Path) -> Target:

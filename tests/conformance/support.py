@@ -25,8 +25,11 @@ def _quoted(values: list[str]) -> str:
     return "[" + ", ".join(f'"{value}"' for value in values) + "]"
 
 
-def target_toml(url: str, strategy: str = "auto", hook: str = "") -> str:
-    """The target description for a MockServer made by serve() below."""
+def target_toml(
+    url: str, strategy: str = "auto", hook: str = "", password: str = USER["password"]
+) -> str:
+    """The target description for a MockServer made by serve() below (`password`: what the
+    target file claims the test user's password is)."""
     tables = []
     for client in CLIENTS:
         lines = [
@@ -44,17 +47,22 @@ def target_toml(url: str, strategy: str = "auto", hook: str = "") -> str:
             f'issuer = "{url}"',
             f'[endpoints]\nresource = "{url}/v2/me"',
             *tables,
-            f'[user]\nusername = "{USER["email"]}"\npassword = "{USER["password"]}"',
+            f'[user]\nusername = "{USER["email"]}"\npassword = "{password}"',
             f'[login]\nstrategy = "{strategy}"' + (f'\nhook = "{hook}"' if hook else ""),
             "[options]\ncode_reuse_delay = 0.2\nentropy_samples = 8\nrace_requests = 6\n"
-            + "brute_force_attempts = 3\n",
+            + "race_rounds = 4\nbrute_force_attempts = 3\n",
         ]
     )
 
 
 @contextmanager
 def serve(
-    tmp_path: Path, *, strict: bool, strategy: str = "auto", hook: str = ""
+    tmp_path: Path,
+    *,
+    strict: bool,
+    strategy: str = "auto",
+    hook: str = "",
+    password: str = USER["password"],
 ) -> Iterator[Path]:
     """A MockServer on real uvicorn (free port) and the path of a target file for it."""
     clients = [{**client, "scopes": SCOPES} for client in CLIENTS]
@@ -62,5 +70,5 @@ def serve(
         clients=clients, users=[USER], strict=strict, auto_approve=strategy == "auto"
     ) as mock:
         path = tmp_path / "target.toml"
-        path.write_text(target_toml(mock.url, strategy, hook), encoding="utf-8")
+        path.write_text(target_toml(mock.url, strategy, hook, password), encoding="utf-8")
         yield path

@@ -41,7 +41,8 @@ def frameio_report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Report]
 
 
 def test_every_catalogue_item_has_a_check() -> None:
-    assert TABLE.ids() == [f"S{number}" for number in range(1, 65)]
+    # S1-S64 from the catalogue, then the additions numbered after it (docs/conformance-server.md).
+    assert TABLE.ids() == [f"S{number}" for number in range(1, 66)]
 
 
 def test_strict_mode_passes_every_decidable_must(strict_report: Report) -> None:
@@ -59,7 +60,7 @@ def test_strict_mode_leaves_only_the_known_undecidables(strict_report: Report) -
     assert _outcomes(strict_report, Outcome.NOT_DECIDABLE) == UNDECIDABLE | NEEDS_FORM_LOGIN
     assert _outcomes(strict_report, Outcome.NOT_APPLICABLE) == LOOPBACK_TLS
     # What strict mode adds over the real server is graded as present.
-    for check_id in ("S16", "S17", "S21", "S36", "S40", "S41", "S58"):
+    for check_id in ("S16", "S17", "S21", "S36", "S40", "S41", "S58", "S65"):
         assert strict_report.result(check_id).outcome is Outcome.PASS, check_id
 
 
@@ -126,12 +127,16 @@ def log_in(request):
 def test_login_hook(tmp_path: Path) -> None:
     (tmp_path / "my_login.py").write_text(HOOK)
     with serve(tmp_path, strict=True, strategy="hook", hook="my_login:log_in") as target:
-        report = run_server_suite(load_target(target), ["S13", "S39", "S22"])
-    assert [result.outcome for result in report.results] == [
-        Outcome.PASS,
-        Outcome.NOT_DECIDABLE,  # S22: the hook, not the suite, saw the login pages
-        Outcome.PASS,
-    ]
+        report = run_server_suite(load_target(target), ["S13", "S39", "S22", "S23", "S25"])
+    # The hook's client is recorded, so the pages it went through are inspected too.
+    assert {result.info.id: result.outcome for result in report.results} == dict.fromkeys(
+        ["S13", "S22", "S23", "S25", "S39"], Outcome.PASS
+    )
+    framing = report.result("S23")
+    assert "/oauth2/auth/consent" in framing.verdict.summary  # a page only the hook fetched
+    assert all(exchange.response is not None for exchange in framing.verdict.evidence)
+    posts = report.result("S22").verdict.evidence
+    assert posts and all(exchange.request.start_line.startswith("POST") for exchange in posts)
 
 
 def test_a_missing_hook_stops_the_run(tmp_path: Path) -> None:
@@ -140,3 +145,34 @@ def test_a_missing_hook_stops_the_run(tmp_path: Path) -> None:
         pytest.raises(SetupError, match="no_such_module"),
     ):
         run_server_suite(load_target(target), ["S13"])
+
+
+# Checks that are decided without any code or token: metadata, CORS, and the shape of the
+# token endpoint's errors to made-up input.
+NEEDS_NO_CODE = {"S16", "S24", "S50", "S51", "S62"}
+GIVING_UP_HOOK = """
+def log_in(request):
+    request.client.get(request.authorize_url)
+    return None
+"""
+
+
+@pytest.mark.parametrize("login", ["wrong password", "hook that gives up"])
+def test_no_pass_without_a_code(tmp_path: Path, login: str) -> None:
+    """When no code can be had at all, no check that needs one may pass (nor fail: nothing
+    was learnt about the server); refusal checks say their precondition failed."""
+    if login == "wrong password":
+        setup = serve(tmp_path, strict=True, strategy="form", password="not-the-password")
+    else:
+        (tmp_path / "give_up.py").write_text(GIVING_UP_HOOK)
+        setup = serve(tmp_path, strict=True, strategy="hook", hook="give_up:log_in")
+    with setup as target:
+        report = run_server_suite(load_target(target))
+    assert _outcomes(report, Outcome.PASS) <= NEEDS_NO_CODE
+    assert _outcomes(report, Outcome.FAIL) == set()
+    for check_id in ("S4", "S7", "S9", "S12", "S17", "S32", "S43", "S44", "S53", "S55"):
+        result = report.result(check_id)
+        assert result.outcome is Outcome.NOT_DECIDABLE, check_id
+        assert result.verdict.summary.startswith("precondition failed:"), check_id
+    if login == "wrong password":
+        assert "username or password refused" in report.result("S13").verdict.summary

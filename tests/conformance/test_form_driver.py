@@ -147,7 +147,9 @@ def test_reports_refused_credentials_instead_of_looping() -> None:
     seen: list[str] = []
     result = drive(make_app(seen, password="another-password"))
     assert result.callback is None
-    assert "login form came back" in result.stopped
+    assert result.stuck == result.stopped
+    assert "came back: username or password refused" in result.stopped
+    assert "/session" in result.stopped  # names the page
     assert seen.count("GET /consent") == 0
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from frameio_oauth_mock.conformance.model import Level, Outcome, Verdict
+from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import (
     Authorization,
@@ -62,6 +63,7 @@ def get_supported(ctx: ServerContext) -> Verdict:
 
 @check("S3", "Unrecognized authorization parameters are ignored", "RFC 6749 3.1", Level.MUST)
 def unknown_parameters(ctx: ServerContext) -> Verdict:
+    controls.require(ctx, ctx.primary)  # else "broke the flow" would blame the parameter
     got = authorize(ctx, ctx.primary, extra=[("conformance_unknown", "ignore-me")])
     if got.code is not None:
         return Verdict.passed("the flow succeeds with an unknown parameter", got.evidence())
@@ -71,6 +73,7 @@ def unknown_parameters(ctx: ServerContext) -> Verdict:
 @check("S4", "Repeated authorization parameters are refused", "RFC 6749 3.1", Level.MUST)
 def repeated_parameters(ctx: ServerContext) -> Verdict:
     client = ctx.primary
+    controls.require(ctx, client)
     cases = []
     for name, second in (("state", "other-state-value"), ("redirect_uri", client.redirect_uri)):
         pairs, _, _, pkce = authorization_pairs(ctx, client)
@@ -82,6 +85,7 @@ def repeated_parameters(ctx: ServerContext) -> Verdict:
 
 @check("S5", "Empty parameters are treated as omitted", "RFC 6749 3.1", Level.MUST)
 def empty_parameters(ctx: ServerContext) -> Verdict:
+    controls.require(ctx, ctx.primary)
     got = authorize(ctx, ctx.primary, extra=[("response_mode", ""), ("prompt", "")])
     if got.code is not None:
         return Verdict.passed("response_mode= and prompt= (empty) are ignored", got.evidence())
@@ -98,6 +102,7 @@ def empty_parameters(ctx: ServerContext) -> Verdict:
 )
 def response_type_errors(ctx: ServerContext) -> Verdict:
     client = ctx.primary
+    controls.require(ctx, client)
     cases = []
     for label, value in (("missing", None), ("unknown", "conformance_unknown")):
         got = authorize(ctx, client, response_type=value)
@@ -123,6 +128,7 @@ def _left_to(authorization: Authorization, uri: str) -> bool:
 )
 def no_redirect_on_invalid(ctx: ServerContext) -> Verdict:
     client = ctx.primary
+    controls.require(ctx, client)
     cases = []
     unknown = ClientSpec(client_id="conformance-unknown-client", redirect_uris=client.redirect_uris)
     got = authorize(ctx, unknown)
@@ -150,6 +156,7 @@ def omitted_redirect_uri(ctx: ServerContext) -> Verdict:
         return Verdict.not_applicable(
             "needs a client with more than one redirect URI in the target"
         )
+    controls.require(ctx, client)
     got = authorize(ctx, client, redirect_uri=None)
     if got.callback is not None:
         return Verdict.failed("redirected although redirect_uri was omitted", got.evidence())
@@ -181,6 +188,7 @@ def _error_case(label: str, got: Authorization, sent_state: str | None) -> Case:
 )
 def error_redirects(ctx: ServerContext) -> Verdict:
     client = ctx.primary
+    controls.require(ctx, client)
     state = ctx.target.options.state
     cases = [
         _error_case("invalid_scope", authorize(ctx, client, scope=UNKNOWN_SCOPE), state),
@@ -214,6 +222,7 @@ def success_response(ctx: ServerContext) -> Verdict:
 
 @check("S28", "Implicit grant (response_type=token) not offered", "RFC 9700 2.1.2", Level.SHOULD)
 def no_implicit(ctx: ServerContext) -> Verdict:
+    controls.require(ctx, ctx.primary)
     got = authorize(ctx, ctx.primary, response_type="token")
     advertised = "token" in (ctx.metadata.get("response_types_supported") or [])
     if "access_token" in got.params:

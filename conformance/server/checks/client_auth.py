@@ -6,6 +6,7 @@ import dataclasses
 from urllib.parse import urlencode
 
 from frameio_oauth_mock.conformance.model import Level, Verdict, not_applicable
+from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import (
     code_pairs,
@@ -51,6 +52,7 @@ def basic_client(ctx: ServerContext) -> ClientSpec:
 )
 def must_authenticate(ctx: ServerContext) -> Verdict:
     client = ctx.need_confidential()
+    controls.require(ctx, client, "tokens")
     method = client.auth_method
     secret = client.client_secret or ""
     attempts = [
@@ -97,6 +99,7 @@ def basic_special_characters(ctx: ServerContext) -> Verdict:
 @check("S34", "Client credentials in the request URI refused", "RFC 6749 2.3.1", Level.MUST)
 def credentials_in_query(ctx: ServerContext) -> Verdict:
     client = ctx.need_confidential()
+    controls.require(ctx, client, "tokens")
     got = obtain_code(ctx, client)
     query = urlencode({"client_id": client.client_id, "client_secret": client.client_secret or ""})
     call = token_call(
@@ -115,6 +118,7 @@ def credentials_in_query(ctx: ServerContext) -> Verdict:
 )
 def two_methods(ctx: ServerContext) -> Verdict:
     client = basic_client(ctx)
+    controls.require(ctx, client, "tokens")
     got = obtain_code(ctx, client)
     body = [("client_id", client.client_id), ("client_secret", client.client_secret or "")]
     call = token_call(ctx, client, code_pairs(got) + body, auth="client_secret_basic")
@@ -128,6 +132,7 @@ def two_methods(ctx: ServerContext) -> Verdict:
 @check("S36", "invalid_client after Basic: 401 with WWW-Authenticate", "RFC 6749 5.2", Level.MUST)
 def basic_challenge(ctx: ServerContext) -> Verdict:
     client = basic_client(ctx)
+    controls.require(ctx, client, "tokens")
     got = obtain_code(ctx, client)
     call = redeem(ctx, got, client=_wrong(client, (client.client_secret or "") + "-wrong"))
     if issued(call):
@@ -143,6 +148,7 @@ def basic_challenge(ctx: ServerContext) -> Verdict:
 @check("S47", "Public client must send client_id", ("RFC 6749 3.2.1", "RFC 6749 4.1.3"), Level.MUST)
 def public_client_id(ctx: ServerContext) -> Verdict:
     client = ctx.need_public()
+    controls.require(ctx, client, "tokens")
     got = obtain_code(ctx, client)
     call = redeem(ctx, got, auth=None)
     if issued(call):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.discovery import well_known_urls
 from frameio_oauth_mock.conformance.server.flows import authorize
@@ -55,6 +56,7 @@ def server_metadata(ctx: ServerContext) -> Verdict:
     Level.MUST,
 )
 def issuer_identification(ctx: ServerContext) -> Verdict:
+    controls.require(ctx, ctx.primary)  # "every" response: a success must be among them
     claimed = ctx.metadata.get("authorization_response_iss_parameter_supported") is True
     issuer = ctx.issuer
     responses = [

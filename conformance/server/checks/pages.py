@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from frameio_oauth_mock.conformance.model import Level, Verdict, not_decidable
 from frameio_oauth_mock.conformance.pages import PageResources
+from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import authorization_pairs, authorize, driver
 from frameio_oauth_mock.conformance.server.forms import APPROVE_WORDS
@@ -27,20 +28,22 @@ _RANDOM_SEGMENT = re.compile(r"/[A-Za-z0-9_-]{16,}(/|$)")
 
 def _interactive_drive(ctx: ServerContext) -> Drive:
     """A fresh user agent through login and consent; not decidable unless the form driver
-    is what gets through them."""
-    if ctx.target.login.strategy != "form":
+    or a login hook (whose requests are recorded) is what gets through them."""
+    if ctx.target.login.strategy == "auto":
         raise not_decidable(
-            f"the login strategy is {ctx.target.login.strategy!r}: the suite sees no login or "
-            'consent page of its own (use strategy "form")'
+            "the login strategy is 'auto': the suite sees no login or consent page of its own "
+            '(use strategy "form", or a hook)'
         )
+    controls.require(ctx, ctx.primary)
     return authorize(ctx, ctx.primary, browser=ctx.new_browser()).drive
 
 
 def _pages(ctx: ServerContext) -> list[Call]:
     """HTML pages of the authorization flow: login and consent (form strategy) and the error
     page shown for an unknown client (any strategy)."""
+    controls.require(ctx, ctx.primary)
     pages: list[Call] = []
-    if ctx.target.login.strategy == "form":
+    if ctx.target.login.strategy in ("form", "hook"):
         pages += _interactive_drive(ctx).pages
     unknown = ClientSpec("conformance-unknown-client", ctx.primary.redirect_uris)
     pages += authorize(ctx, unknown, browser=ctx.new_browser()).drive.pages

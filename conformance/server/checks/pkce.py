@@ -8,6 +8,7 @@ import hashlib
 import secrets
 
 from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import (
     Authorization,
@@ -33,9 +34,10 @@ def s256_supported(ctx: ServerContext) -> Verdict:
     client = pkce_client(ctx)
     got = authorize(ctx, client, pkce=Pkce.s256())
     if got.code is None:
-        return Verdict.failed(
-            f"S256 challenge refused: {got.error or got.drive.stopped}", got.evidence()
-        )
+        if got.error:
+            return Verdict.failed(f"S256 challenge refused: {got.error}", got.evidence())
+        # No answer from the server at all: the flow, not PKCE, is what failed.
+        return Verdict.errored(f"no code: {got.drive.stopped}", got.evidence())
     call = redeem(ctx, got)
     if error_code(call) == "invalid_client":
         return Verdict.errored(
@@ -76,6 +78,7 @@ def pkce_metadata(ctx: ServerContext) -> Verdict:
 @check("S17", "Missing code_challenge refused when PKCE is required", "RFC 7636 4.4.1", Level.MUST)
 def challenge_required(ctx: ServerContext) -> Verdict:
     client = pkce_client(ctx)
+    controls.require(ctx, client)
     got = authorize(ctx, client, pkce=None)
     if got.code is not None:
         if client.is_public:
@@ -98,6 +101,7 @@ def challenge_required(ctx: ServerContext) -> Verdict:
 
 @check("S18", "Unsupported code_challenge_method refused", "RFC 7636 4.4.1", Level.MUST)
 def unsupported_method(ctx: ServerContext) -> Verdict:
+    controls.require(ctx, pkce_client(ctx))
     base = Pkce.s256()
     got = authorize(ctx, pkce_client(ctx), pkce=Pkce(base.verifier, base.challenge, "S512"))
     if got.code is not None:
@@ -109,6 +113,7 @@ def unsupported_method(ctx: ServerContext) -> Verdict:
 
 @check("S19", "plain PKCE method not accepted", ("RFC 7636 7.2", "RFC 9700 2.1.1"), Level.SHOULD)
 def plain_refused(ctx: ServerContext) -> Verdict:
+    controls.require(ctx, pkce_client(ctx))
     got = authorize(ctx, pkce_client(ctx), pkce=Pkce.plain())
     if got.code is None:
         return Verdict.passed(f"plain refused ({got.error or got.drive.stopped})", got.evidence())
@@ -155,6 +160,7 @@ def challenge_not_in_code(ctx: ServerContext) -> Verdict:
 )
 def verifier_enforced(ctx: ServerContext) -> Verdict:
     client = pkce_client(ctx)
+    controls.require(ctx, client, "tokens")
     wrong = obtain_code(ctx, client)
     call = redeem(ctx, wrong, code_verifier=Pkce.s256().verifier)
     cases = [grant_refusal("wrong verifier", call)]
@@ -172,6 +178,7 @@ def verifier_enforced(ctx: ServerContext) -> Verdict:
 )
 def downgrade_refused(ctx: ServerContext) -> Verdict:
     client = ctx.primary
+    controls.require(ctx, client, "tokens")
     got = authorize(ctx, client, pkce=None)
     if got.code is None:
         return Verdict.passed(
@@ -190,6 +197,7 @@ def downgrade_refused(ctx: ServerContext) -> Verdict:
     Level.MUST,
 )
 def challenge_as_verifier(ctx: ServerContext) -> Verdict:
+    controls.require(ctx, pkce_client(ctx), "tokens")
     pkce = Pkce.s256()
     got = obtain_code(ctx, pkce_client(ctx), pkce=pkce)
     call = redeem(ctx, got, code_verifier=pkce.challenge)
@@ -211,6 +219,7 @@ def _verifier_case(ctx: ServerContext, label: str, verifier: str) -> Case:
     Level.SHOULD,
 )
 def verifier_syntax(ctx: ServerContext) -> Verdict:
+    controls.require(ctx, pkce_client(ctx), "tokens")
     alphabet = secrets.token_urlsafe(200).replace("-", "a").replace("_", "b")
     cases = [
         _verifier_case(ctx, "42 characters", alphabet[:42]),

@@ -7,6 +7,7 @@ import ipaddress
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from frameio_oauth_mock.conformance.model import Level, Outcome, Verdict
+from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import authorization_pairs, authorize
 from frameio_oauth_mock.conformance.server.grading import Case, failed, grade, passed, warned
@@ -141,6 +142,7 @@ def _variant_case(
 )
 def exact_redirect_matching(ctx: ServerContext) -> Verdict:
     registered = ctx.primary.redirect_uri
+    controls.require(ctx, ctx.primary)
     cases = [_variant_case(ctx, label, uri, registered) for label, uri in variants(registered)]
     attacker = f"https://{ATTACKER_HOST}/callback"
     cases.append(_variant_case(ctx, "parameter pollution", attacker, registered, pairs_extra=True))
@@ -165,6 +167,7 @@ def loopback_ports(ctx: ServerContext) -> Verdict:
             "no client has an http redirect URI on a loopback IP literal (127.0.0.1, [::1])"
         )
     client, registered = found[0]
+    controls.require(ctx, client)
     parts = urlsplit(registered)
     other_port = (parts.port or 80) % 60000 + 1
     host = parts.netloc.rsplit(":", 1)[0] if parts.port else parts.netloc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import (
     error_code,
@@ -32,6 +33,7 @@ def _refused(label: str, call: Call) -> Case:
 )
 def refresh_authentication(ctx: ServerContext) -> Verdict:
     client = ctx.need_confidential()
+    controls.require(ctx, client, "refresh")
     tokens = need_refresh_token(ctx, client)
     token = tokens.refresh_token or ""
     wrong = dataclasses.replace(client, client_secret=(client.client_secret or "") + "-wrong")
@@ -52,6 +54,7 @@ def refresh_authentication(ctx: ServerContext) -> Verdict:
 @check("S56", "Refresh cannot widen the scope (invalid_scope)", "RFC 6749 6", Level.MUST)
 def refresh_scope_widening(ctx: ServerContext) -> Verdict:
     client = ctx.primary
+    controls.require(ctx, client, "refresh")
     tokens = need_refresh_token(ctx, client)
     original = set((tokens.scope or client.scope).split())
     wider = " ".join(sorted(original | {client.extra_scope}))
@@ -129,6 +132,7 @@ def rotation(ctx: ServerContext) -> Verdict:
 @check("S59", "Invalid or revoked refresh tokens: 400 invalid_grant", "RFC 6749 5.2", Level.MUST)
 def invalid_refresh(ctx: ServerContext) -> Verdict:
     client = ctx.primary
+    controls.require(ctx, client, "refresh")
     cases: list[Case] = []
     call = refresh(ctx, client, "conformance-invalid-refresh-token")
     cases.append(_invalid_grant("unknown refresh token", call))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import obtain_tokens
 from frameio_oauth_mock.conformance.server.grading import Case, failed, grade, passed
@@ -23,6 +24,7 @@ def bearer_resource(ctx: ServerContext) -> Verdict:
         return Verdict.not_applicable(
             "no resource to call: set [endpoints] resource (or request scope openid for userinfo)"
         )
+    controls.require(ctx, ctx.primary, "tokens")
     cases: list[Case] = []
     call = ctx.api.get(url)
     challenge = call.header("www-authenticate")

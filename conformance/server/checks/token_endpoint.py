@@ -4,6 +4,7 @@ shapes, cache headers, unsupported grants, access token lifetime (S30, S31, S48-
 from __future__ import annotations
 
 from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import (
     Tokens,
@@ -12,6 +13,7 @@ from frameio_oauth_mock.conformance.server.flows import (
     issued,
     obtain_code,
     obtain_tokens,
+    refresh,
     token_call,
 )
 from frameio_oauth_mock.conformance.server.grading import (
@@ -58,6 +60,7 @@ def _error_responses(ctx: ServerContext) -> list[tuple[str, Call]]:
 
 @check("S30", "Token endpoint accepts only POST", "RFC 6749 3.2", Level.MUST)
 def post_only(ctx: ServerContext) -> Verdict:
+    controls.require(ctx, ctx.primary, "tokens")
     got = obtain_code(ctx, ctx.primary)
     call = token_call(ctx, ctx.primary, code_pairs(got), http_method="GET")
     if issued(call):
@@ -72,6 +75,7 @@ def post_only(ctx: ServerContext) -> Verdict:
 @check("S31", "Unknown token parameters ignored, repeated ones refused", "RFC 6749 3.2", Level.MUST)
 def token_parameters(ctx: ServerContext) -> Verdict:
     client = ctx.primary
+    controls.require(ctx, client, "tokens")
     got = obtain_code(ctx, client)
     call = token_call(ctx, client, [*code_pairs(got), ("conformance_unknown", "ignore-me")])
     cases: list[Case] = []
@@ -119,13 +123,21 @@ def success_shape(ctx: ServerContext) -> Verdict:
 
 @check(
     "S49",
-    "Cache-Control: no-store (and Pragma: no-cache) on token responses",
+    "Cache-Control: no-store (and Pragma: no-cache) on responses carrying tokens",
     "RFC 6749 5.1",
     Level.MUST,
 )
 def no_store(ctx: ServerContext) -> Verdict:
+    # RFC 6749 5.1 asks it of responses that carry tokens (or other credentials); an error
+    # response carries none, so its cache headers are not graded.
+    tokens = _tokens(ctx)
+    responses = [("code exchange", tokens.call)]
+    if tokens.refresh_token:
+        refreshed = refresh(ctx, ctx.primary, tokens.refresh_token)
+        if issued(refreshed):
+            responses.append(("refresh", refreshed))
     cases = []
-    for label, call in [("success", _tokens(ctx).call), *_error_responses(ctx)[:1]]:
+    for label, call in responses:
         cache = call.header("cache-control").lower()
         pragma = call.header("pragma").lower()
         if "no-store" not in cache:
@@ -138,7 +150,7 @@ def no_store(ctx: ServerContext) -> Verdict:
             )
         else:
             cases.append(passed(label, "no-store, no-cache", call.evidence()))
-    return grade(cases, "cache headers")
+    return grade(cases, "token responses")
 
 
 @check(
@@ -214,6 +226,7 @@ def grant_errors(ctx: ServerContext) -> Verdict:
 
 @check("S53", "Resource owner password grant not supported", "RFC 9700 2.4", Level.MUST)
 def no_password_grant(ctx: ServerContext) -> Verdict:
+    controls.require(ctx, ctx.primary, "tokens")
     user = ctx.target.user
     pairs = [("grant_type", "password"), ("username", user.username), ("password", user.password)]
     if ctx.primary.scope:

@@ -1,0 +1,114 @@
+"""The server suite must convict: small servers (tests/conformance/seeded.py) each wrong in
+exactly one way, every flaw caught by its check, and the honest server passing them all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from frameio_oauth_mock.conformance.model import Outcome, Report
+from frameio_oauth_mock.conformance.server.suite import run_server_suite
+from frameio_oauth_mock.conformance.server.target import load_target
+from tests.conformance.seeded import Flaws, seeded
+from tests.conformance.test_against_mock import NEEDS_NO_CODE
+
+# Each flaw, and the checks that must fail because of it.
+CAUGHT_BY = {
+    "code_race": {"S41"},
+    "refresh_race": {"S65"},
+    "no_pkce_check": {"S43", "S45"},
+    "redirect_prefix": {"S7"},
+}
+
+
+def _run(path: Path, only: list[str] | None = None) -> Report:
+    return run_server_suite(load_target(path), only)
+
+
+def _outcomes(report: Report, outcome: Outcome) -> set[str]:
+    return {result.info.id for result in report.results if result.outcome is outcome}
+
+
+@pytest.fixture(scope="module")
+def honest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Report]:
+    with seeded(tmp_path_factory.mktemp("honest")) as path:
+        yield _run(path)
+
+
+def test_the_honest_server_fails_nothing(honest: Report) -> None:
+    failing = {
+        result.info.id: result.verdict.summary
+        for result in honest.results
+        if result.outcome in (Outcome.FAIL, Outcome.ERROR)
+    }
+    assert failing == {}
+    caught = set().union(*CAUGHT_BY.values())
+    assert caught <= _outcomes(honest, Outcome.PASS)  # so each flaw alone flips its check
+
+
+@pytest.mark.parametrize("flaw", sorted(CAUGHT_BY))
+def test_each_flaw_is_caught(tmp_path: Path, flaw: str) -> None:
+    checks = CAUGHT_BY[flaw]
+    with seeded(tmp_path, Flaws(**{flaw: True})) as path:
+        report = _run(path, sorted(checks))
+    assert _outcomes(report, Outcome.FAIL) == checks
+
+
+def test_a_race_in_one_round_in_five_is_caught_by_the_default_rounds(tmp_path: Path) -> None:
+    flaws = Flaws(code_race=True, race_every=5)  # codes 5, 10, 15, 20 have the window
+    with seeded(tmp_path, flaws, options={"race_rounds": "21"}) as path:
+        report = _run(path, ["S41"])
+    verdict = report.result("S41").verdict
+    assert verdict.outcome is Outcome.FAIL
+    assert verdict.summary.startswith("4 of 21 rounds had more than one success")
+    assert len(verdict.evidence) >= 2  # the winners of one round
+
+
+def test_a_single_round_would_have_missed_that_race(tmp_path: Path) -> None:
+    flaws = Flaws(code_race=True, race_every=5)
+    with seeded(tmp_path, flaws, options={"race_rounds": "1"}) as path:
+        report = _run(path, ["S41"])
+    assert report.result("S41").outcome is Outcome.PASS
+
+
+def test_a_login_that_always_fails_passes_nothing_that_needs_a_code(tmp_path: Path) -> None:
+    with seeded(tmp_path, Flaws(login_fails=True)) as path:
+        report = _run(path)
+    assert _outcomes(report, Outcome.PASS) <= NEEDS_NO_CODE
+    assert _outcomes(report, Outcome.FAIL) == set()
+    assert "/login came back" in report.result("S13").verdict.summary
+
+
+@pytest.mark.parametrize("shape", ["checkbox_consent", "deny_link", "script"])
+def test_the_form_driver_gets_through(tmp_path: Path, shape: str) -> None:
+    """A consent checkbox is ticked when approving, a Cancel link refuses, and a page that
+    submits itself is submitted."""
+    flaws = Flaws(interstitial="script") if shape == "script" else Flaws(**{shape: True})
+    only = ["S2", "S12", "S13", "S15"]
+    with seeded(tmp_path, flaws) as path:
+        report = _run(path, only)
+    assert {r.info.id: r.outcome for r in report.results} == dict.fromkeys(only, Outcome.PASS)
+    assert "access_denied: error=access_denied" in report.result("S12").verdict.summary
+
+
+def test_never_approves_when_asked_to_deny(tmp_path: Path) -> None:
+    with seeded(tmp_path, Flaws(no_deny=True)) as path:
+        report = _run(path, ["S12", "S13"])
+    assert report.result("S13").outcome is Outcome.PASS
+    s12 = report.result("S12").verdict
+    assert s12.outcome is Outcome.ERROR
+    assert "cannot deny on the page at http://" in s12.summary and "/consent" in s12.summary
+
+
+def test_an_unknown_form_is_reported_not_submitted(tmp_path: Path) -> None:
+    """A form of hidden fields with a button of unknown meaning is not an auto-submit page:
+    the suite names the page and grades nothing on it."""
+    with seeded(tmp_path, Flaws(interstitial="button")) as path:
+        report = _run(path, ["S13", "S4", "S44"])
+    s13 = report.result("S13").verdict
+    assert s13.outcome is Outcome.ERROR
+    assert "cannot operate the page at http://" in s13.summary and "/step" in s13.summary
+    for check_id in ("S4", "S44"):  # refusal checks: their precondition failed
+        assert report.result(check_id).outcome is Outcome.NOT_DECIDABLE
