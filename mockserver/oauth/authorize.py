@@ -185,7 +185,7 @@ def validate_authorization_request(
         login_hint=params.get("login_hint"),
         issuer=issuer,
         response_mode=response_mode,
-        prompt=frozenset(params.get("prompt", "").split()),
+        prompt=frozenset(params.get("prompt", "").split(" ")),  # Hydra splits on spaces only
         max_age=_max_age(params.get("max_age")),
         acr_values=params.get("acr_values"),
         audience=audience,

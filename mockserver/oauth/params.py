@@ -73,13 +73,21 @@ def query_for(profile: Profile, query: Iterable[tuple[str, str]]) -> list[tuple[
     return list(query) if profile.parameters_in_query else []
 
 
+# What Go's strings.TrimSpace trims: ASCII whitespace, NEL, NBSP and Unicode's White_Space
+# (Python's str.strip() also trims the ASCII separators \x1c-\x1f, which Go keeps).
+GO_WHITESPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 def split_scope(scope: str | None, separators: str = " ") -> tuple[str, ...]:
     """Scopes split on any of `separators`, each whitespace-trimmed (fosite's RemoveEmpty),
     empty entries dropped, duplicates removed."""
     text = scope or ""
     for separator in separators[1:]:
         text = text.replace(separator, separators[0])
-    parts = (part.strip() for part in text.split(separators[0]))
+    parts = (part.strip(GO_WHITESPACE) for part in text.split(separators[0]))
     return tuple(dict.fromkeys(part for part in parts if part))
 
 
@@ -89,7 +97,8 @@ def audiences(items: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     values = [value for name, value in items if name == "audience"]
     if len(values) == 1:
         values = values[0].split(" ")
-    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
+    trimmed = (value.strip(GO_WHITESPACE) for value in values)
+    return tuple(dict.fromkeys(value for value in trimmed if value))
 
 
 AUTHORIZE_PARAMETERS = frozenset(

@@ -21,14 +21,17 @@ def check_verifier(
     challenge: str | None,
     method: str | None,
     verifier: str | None,
-    recorded: bool = True,
+    recorded: bool | None = None,
     required: bool = False,
 ) -> None:
     """Raise invalid_grant unless `verifier` proves possession for the stored challenge.
 
     `recorded` says whether the code still has PKCE data (fosite keeps it when either
-    code_challenge or code_challenge_method was sent, until the first exchange reaches here).
+    code_challenge or code_challenge_method was sent, until the first exchange reaches here);
+    by default it has them when either is set.
     """
+    if recorded is None:
+        recorded = bool(challenge or method)
     if not recorded:
         if verifier:
             raise invalid_grant("Unable to find initial PKCE data tied to this request")

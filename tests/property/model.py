@@ -24,13 +24,17 @@ from tests.http.token_support import (
 )
 from tests.property.support import (
     BAD_REDIRECT,
+    LOGIN_REQUIRED,
+    OPENID_NEEDS_REDIRECT,
     PKCE_MISSING,
     PKCE_PLAIN,
     PKCE_UNKNOWN_METHOD,
     UNKNOWN_CLIENT,
     UNSUPPORTED_RESPONSE_TYPE,
     WEAK_STATE,
+    audience_refused,
     basic_header,
+    response_mode_refused,
     response_type_refused,
     s256,
     scope_refused,
@@ -151,6 +155,7 @@ class Approved:
     scopes: tuple[str, ...]
     state: str
     challenge: str | None
+    response_mode: str = "query"
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,22 @@ class ErrorRedirect:
     target: str
     error: str
     description: str
-    state: str | None
+    state: str
+    response_mode: str = "query"
+
+
+# Go's strings.TrimSpace: ASCII whitespace, NEL, NBSP and Unicode's White_Space.
+GO_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
+
+
+def fosite_split(value: str) -> tuple[str, ...]:
+    """fosite's RemoveEmpty(strings.Split(value, " ")): trimmed, empties dropped (and, as
+    the mock keeps scopes, duplicates)."""
+    return tuple(dict.fromkeys(p.strip(GO_SPACE) for p in value.split(" ") if p.strip(GO_SPACE)))
 
 
 def _loopback_match(requested: str, registered: str) -> bool:
@@ -185,11 +205,18 @@ def _loopback_match(requested: str, registered: str) -> bool:
 
 
 def authorize_oracle(params: dict[str, str]) -> Approved | ErrorPage | ErrorRedirect:
-    """FIDELITY.md's checks in order: client, redirect_uri, scope, response_type, state, PKCE."""
+    """FIDELITY.md's checks in order: client, response_mode, redirect_uri, scope, audience,
+    response_type, state, PKCE, then prompt=none (auto-approve mode has no session)."""
     app = APP_BY_ID.get(params.get("client_id", ""))
     if app is None:
         return ErrorPage(401, "invalid_client", UNKNOWN_CLIENT)
+    mode = params.get("response_mode", "query")
+    if mode not in ("query", "fragment", "form_post"):
+        return ErrorPage(400, "unsupported_response_mode", response_mode_refused(mode))
+    scopes = fosite_split(params.get("scope", ""))
     requested = params.get("redirect_uri")
+    if requested is None and "openid" in scopes:
+        return ErrorPage(400, "invalid_request", OPENID_NEEDS_REDIRECT)
     if requested is None:
         target = app.redirect_uris[0] if len(app.redirect_uris) == 1 else None
     elif requested in app.redirect_uris or any(
@@ -201,30 +228,35 @@ def authorize_oracle(params: dict[str, str]) -> Approved | ErrorPage | ErrorRedi
     if target is None:
         return ErrorPage(400, "invalid_request", BAD_REDIRECT)
     state = params.get("state", "")
-    scopes = tuple(dict.fromkeys(params.get("scope", "").split()))
+
+    def refused(error: str, description: str) -> ErrorRedirect:
+        return ErrorRedirect(target, error, description, state, mode)
+
     for scope in scopes:
         if scope not in app.scopes:
-            return ErrorRedirect(target, "invalid_scope", scope_refused(scope), state or None)
+            return refused("invalid_scope", scope_refused(scope))
+    audiences = fosite_split(params.get("audience", ""))
+    if audiences:  # no app whitelists one
+        return refused("invalid_request", audience_refused(audiences[0]))
     response_type = params.get("response_type", "")
     if not response_type:
-        return ErrorRedirect(
-            target, "unsupported_response_type", UNSUPPORTED_RESPONSE_TYPE, state or None
-        )
+        return refused("unsupported_response_type", UNSUPPORTED_RESPONSE_TYPE)
     if response_type != "code":
-        refused = response_type_refused(response_type)
-        return ErrorRedirect(target, "unsupported_response_type", refused, state or None)
+        return refused("unsupported_response_type", response_type_refused(response_type))
     if len(state.encode()) < 8:  # fosite: len(state), which counts bytes
-        return ErrorRedirect(target, "invalid_state", WEAK_STATE, state or None)
+        return refused("invalid_state", WEAK_STATE)
     challenge = params.get("code_challenge")
     method = params.get("code_challenge_method") or "plain"
     if not challenge:
         if app.method == "none":
-            return ErrorRedirect(target, "invalid_request", PKCE_MISSING, state)
+            return refused("invalid_request", PKCE_MISSING)
     elif method == "plain":
-        return ErrorRedirect(target, "invalid_request", PKCE_PLAIN, state)
+        return refused("invalid_request", PKCE_PLAIN)
     elif method != "S256":
-        return ErrorRedirect(target, "invalid_request", PKCE_UNKNOWN_METHOD, state)
-    return Approved(target, scopes, state, challenge)
+        return refused("invalid_request", PKCE_UNKNOWN_METHOD)
+    if "none" in params.get("prompt", "").split(" "):
+        return refused("login_required", LOGIN_REQUIRED)
+    return Approved(target, scopes, state, challenge, mode)
 
 
 def verifier_refusal(challenge: str | None, verifier: str | None) -> str | None:

@@ -197,6 +197,27 @@ PKCE_MISSING = (
     "authorize code flow, but it is missing."
 )
 CONSENT_DENIED = ACCESS_DENIED + " The resource owner denied the request."
+UNSUPPORTED_RESPONSE_MODE = (
+    "The authorization server does not support obtaining a response using this response mode."
+)
+OPENID_NEEDS_REDIRECT = (
+    INVALID_REQUEST + " The 'redirect_uri' parameter is required when using OpenID Connect 1.0."
+)
+LOGIN_REQUIRED = (
+    "The Authorization Server requires End-User authentication. Prompt 'none' was requested, "
+    "but no existing login session was found."
+)
+
+
+def response_mode_refused(mode: str) -> str:
+    return f"{UNSUPPORTED_RESPONSE_MODE} Request with unsupported response_mode '{mode}'."
+
+
+def audience_refused(audience: str) -> str:
+    return (
+        f"{INVALID_REQUEST} Requested audience '{audience}' has not been whitelisted by the "
+        "OAuth 2.0 Client."
+    )
 
 
 def scope_refused(scope: str) -> str:

@@ -12,10 +12,12 @@ the list).
 from __future__ import annotations
 
 import base64
+import html
+import re
 import string
 from collections import Counter
 from typing import Any
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -50,7 +52,9 @@ from tests.property.support import (
     assert_error_page,
     assert_goes_to_registered,
     basic_header,
+    form_fields,
     query_pairs,
+    registered_target,
     s256,
     scope_refused,
     target_of,
@@ -332,6 +336,8 @@ AUTHORIZE_VALUES: dict[str, list[str]] = {
     "state": ["state-0123456", "short", "éééé"],
     "code_challenge": [s256("a" * 43)],
     "code_challenge_method": ["S256", "plain", "s256"],
+    "response_mode": ["query", "fragment", "form_post", "web_message"],
+    "prompt": ["none", "login", "consent none"],
 }
 # Visible ASCII but '#', as a request target may carry it, with malformed escapes.
 RAW_QUERY = st.lists(
@@ -384,11 +390,18 @@ def test_any_authorization_request_is_answered_and_redirects_only_home(
             method, "/oauth2/auth", query=query.encode("ascii") if isinstance(query, str) else query
         )
         pairs = query_pairs("?" + query) if isinstance(query, str) else query
-    assert response.status_code in (303, 400, 401), response.text
+    assert response.status_code in (200, 303, 400, 401), response.text
     client_ids = [value for name, value in pairs if name == "client_id" and value]
+    if response.status_code == 200:  # response_mode=form_post: a page posting to the client
+        app = APP_BY_ID[client_ids[0]]
+        action = re.search(r'<form method="post" action="([^"]*)"', response.text)
+        assert action is not None, response.text
+        assert registered_target(html.unescape(action.group(1)), app.redirect_uris)
     if response.status_code == 303:
         app = APP_BY_ID[client_ids[0]]
-        assert_goes_to_registered(response, app.redirect_uris)
+        # response_mode=fragment puts the answer after '#'; the target is what came before.
+        location = response.headers["location"].split("#", 1)[0]
+        assert registered_target(location, app.redirect_uris), location
     names = [name for name, value in pairs]
     if isinstance(query, str) or len(names) != len(set(names)):
         return  # raw bytes or a repeated name: only the answer's shape is checked above
@@ -397,11 +410,19 @@ def test_any_authorization_request_is_answered_and_redirects_only_home(
     if isinstance(outcome, ErrorPage):
         assert_error_page(response, outcome.status, outcome.error, outcome.description)
         return
-    assert response.status_code == 303, response.text
-    got = dict(query_pairs(response.headers["location"]))
+    if outcome.response_mode == "form_post":
+        assert response.status_code == 200, response.text
+        got = form_fields(response)
+    else:
+        assert response.status_code == 303, response.text
+        location = response.headers["location"]
+        if outcome.response_mode == "fragment":
+            got = dict(parse_qsl(urlsplit(location).fragment, keep_blank_values=True))
+        else:
+            got = dict(query_pairs(location))
     if isinstance(outcome, ErrorRedirect):
         assert (got["error"], got["error_description"]) == (outcome.error, outcome.description)
-        assert got.get("state") == outcome.state
+        assert got["state"] == outcome.state
     else:
         assert isinstance(outcome, Approved)
         assert got["code"].startswith("ory_ac_") and got["state"] == outcome.state

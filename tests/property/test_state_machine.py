@@ -55,6 +55,8 @@ from frameio_oauth_mock.mockserver.testing import MockServer
 from tests.http.token_support import (
     CODE_OTHER_CLIENT,
     CODE_USED,
+    PKCE_NOT_STARTED,
+    PKCE_REQUIRED,
     REDIRECT_MISMATCH,
     REFRESH_EXPIRED,
     REFRESH_INVALID,
@@ -123,6 +125,8 @@ class Family:
     code_expires_at: float
     redeemed: bool = False
     revoked: bool = False
+    # fosite deletes the code's PKCE record at the first exchange that reaches the PKCE check.
+    pkce_consumed: bool = False
     tokens: list[Token] = field(default_factory=list)
 
     @property
@@ -559,7 +563,16 @@ class OAuthMachine(RuleBasedStateMachine):
             expect_error(response, "invalid_grant", CODE_OTHER_CLIENT)
         elif family.redirect_sent is not None and sent_redirect != family.redirect_sent:
             expect_error(response, "invalid_grant", REDIRECT_MISMATCH)
+        elif family.pkce_consumed:  # no PKCE data left: as if none had been sent
+            if sent_verifier:
+                expect_error(response, "invalid_grant", PKCE_NOT_STARTED)
+            elif app.method == "none":
+                expect_error(response, "invalid_request", PKCE_REQUIRED)
+            else:
+                self._expect_success(response, family)
+                family.redeemed = True
         else:
+            family.pkce_consumed = family.verifier is not None
             challenge = s256(family.verifier) if family.verifier else None
             hint = verifier_refusal(challenge, sent_verifier)
             if hint is not None:
