@@ -30,6 +30,7 @@ SECRET_PARAMETERS = frozenset(
         "token",
         "csrf_token",
         "client_assertion",
+        "challenge",  # a pending login's id: with the browser's cookie, it approves
     ]
 )
 SECRET_HEADERS = frozenset(["authorization", "cookie", "proxy-authorization"])

@@ -162,8 +162,15 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+# Schemes that run or show content in the browser instead of handing the code to an app.
+_ACTIVE_SCHEMES = frozenset(["javascript", "data", "vbscript", "file", "blob"])
+
+
 def redirect_uri_problem(uri: str) -> str | None:
     """Why `uri` cannot be registered as a redirect URI, or None if it can."""
+    if any(char.isspace() or ord(char) < 0x20 or ord(char) == 0x7F for char in uri):
+        # urlsplit silently drops tab, CR and LF; the stored text would still carry them.
+        return f"redirect URI {uri!r} contains whitespace or a control character"
     try:
         parts = urlsplit(uri)
         hostname = parts.hostname
@@ -171,6 +178,8 @@ def redirect_uri_problem(uri: str) -> str | None:
         return f"redirect URI {uri!r} is not a valid URL"
     if not parts.scheme:
         return f"redirect URI {uri!r} is not absolute (it needs a scheme)"
+    if parts.scheme.lower() in _ACTIVE_SCHEMES:
+        return f"redirect URI {uri!r} uses the {parts.scheme.lower()}: scheme, which is not an app"
     if parts.fragment or "#" in uri:
         return f"redirect URI {uri!r} must not contain a fragment"
     if parts.scheme in ("http", "https") and not hostname:

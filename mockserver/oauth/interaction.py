@@ -1,11 +1,15 @@
 """Login and consent: the steps between a valid authorization request and its code.
 
-Each pending authorization carries its own CSRF token; the login and consent forms must
-echo it (and the browser must hold the matching cookie, checked by the web layer).
+Each pending authorization carries a secret, `csrf_token`, that only the browser which
+started it holds (as a cookie; it is never shown in a page). The login and consent forms carry
+`form_token(pending)`, derived from it, so a form is accepted only from that browser, and the
+challenge id alone (which appears in URLs) opens nothing.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 
 from frameio_oauth_mock.mockserver.oauth.authorize import (
@@ -90,12 +94,26 @@ def begin_interaction(
     return pending
 
 
-def csrf_matches(pending: PendingAuthorization, *presented: str | None) -> bool:
-    """True when every presented token (form field, cookie) equals the pending request's token."""
-    expected = pending.csrf_token.encode()
-    return all(
-        token is not None and hmac.compare_digest(token.encode(), expected) for token in presented
+def form_token(pending: PendingAuthorization) -> str:
+    """The CSRF token the pages show: derived from the browser's secret, which it never reveals."""
+    digest = hmac.new(pending.csrf_token.encode(), b"form:" + pending.id.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def _equal(presented: str | None, expected: str) -> bool:
+    return presented is not None and hmac.compare_digest(
+        presented.encode("utf-8", "surrogateescape"), expected.encode()
     )
+
+
+def browser_matches(pending: PendingAuthorization, cookie: str | None) -> bool:
+    """True when the browser's cookie holds the pending authorization's secret."""
+    return _equal(cookie, pending.csrf_token)
+
+
+def csrf_matches(pending: PendingAuthorization, form: str | None, cookie: str | None) -> bool:
+    """True when the form carries the page's token and the cookie the browser's secret."""
+    return _equal(form, form_token(pending)) & browser_matches(pending, cookie)
 
 
 def check_credentials(ctx: Context, email: str, password: str) -> UserConfig | None:

@@ -23,9 +23,11 @@ from frameio_oauth_mock.mockserver.oauth.interaction import (
     SESSION_TTL,
     answer_without_pages,
     begin_interaction,
+    browser_matches,
     check_credentials,
     csrf_matches,
     finish_consent,
+    form_token,
     log_in,
 )
 from frameio_oauth_mock.mockserver.store import PendingAuthorization, Session
@@ -119,6 +121,8 @@ class AuthorizationPages:
             pending = self._find_pending(request.query_params.get("challenge", ""))
             if pending is None:
                 return self._unknown_challenge()
+            if not browser_matches(pending, request.cookies.get(_csrf_cookie_name(pending))):
+                return self._csrf_refused()
             if pending.subject is None:
                 return self._login_page(pending)
             return self._consent_page(pending)
@@ -186,15 +190,15 @@ class AuthorizationPages:
             return self._unknown_challenge()
         cookie = request.cookies.get(_csrf_cookie_name(pending))
         if not csrf_matches(pending, form.get("csrf_token"), cookie):
-            return error_page(
-                self.ctx.profile,
-                OAuthError(
-                    "invalid_request",
-                    "The CSRF token is missing or does not match this authorization request.",
-                ),
-                status=403,
-            )
+            return self._csrf_refused()
         return pending
+
+    def _csrf_refused(self) -> Response:
+        return self._forbidden(
+            "The CSRF token is missing or does not match this authorization request "
+            "(it must come from the browser that started it).",
+            403,
+        )
 
     def _unknown_challenge(self) -> Response:
         return error_page(
@@ -213,7 +217,7 @@ class AuthorizationPages:
             status,
             action=self.paths.login,
             challenge=pending.id,
-            csrf_token=pending.csrf_token,
+            csrf_token=form_token(pending),
             client_name=pending.request.client.name,
             email=email or pending.request.login_hint or "",
             message=message,
@@ -226,7 +230,7 @@ class AuthorizationPages:
             "consent.html",
             action=self.paths.consent,
             challenge=pending.id,
-            csrf_token=pending.csrf_token,
+            csrf_token=form_token(pending),
             client_name=request.client.name,
             user_name=user.name if user else "",
             user_email=user.email if user else "",

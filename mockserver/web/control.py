@@ -9,7 +9,7 @@ request must name a Host the mock serves and carry no foreign Origin, and a writ
 from __future__ import annotations
 
 import hmac
-import json
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -20,15 +20,14 @@ from frameio_oauth_mock.mockserver.faults import FaultError
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.grants import issue_without_authorization
 from frameio_oauth_mock.mockserver.settings import ConfigError, read_client, read_user
+from frameio_oauth_mock.mockserver.web.controljson import ControlError, parse_control_object
 from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of
 
 PREFIX = "/_mock"
 _LOG_FILTERS = ("endpoint", "method", "path", "client_id", "grant_type")
-
-
-class ControlError(Exception):
-    """A bad control request; the message names the bad field."""
+# The clock stays between the epoch and the end of year 9999: every date format can show it.
+LATEST_TIME = 253_402_300_799.0
 
 
 def _problem(message: str, status: int = 400) -> JSONResponse:
@@ -117,16 +116,7 @@ class ControlAPI:
 
     @staticmethod
     async def _json_object(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if not raw:
-            return {}
-        try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ControlError(f"body: not valid JSON ({error})") from None
-        if not isinstance(data, dict):
-            raise ControlError("body: must be a JSON object")
-        return data
+        return parse_control_object(await request.body())
 
     async def clients(self, request: Request) -> Response:
         registry = self.ctx.registry
@@ -201,6 +191,15 @@ class ControlAPI:
                     isinstance(value, bool) or not isinstance(value, int | float)
                 ):
                     raise ControlError(f"{name}: must be a number of seconds")
+            # Work out where the clock would land before touching it: a refused request
+            # leaves it where it was.
+            landing = (clock.now() if at is None else float(at)) + float(advance or 0)
+            if at is not None and not 0 <= at <= LATEST_TIME:
+                raise ControlError(f"set: must be between 0 and {LATEST_TIME:.0f} (epoch seconds)")
+            if not (math.isfinite(landing) and 0 <= landing <= LATEST_TIME):
+                raise ControlError(
+                    f"advance: would move the clock outside 0 .. {LATEST_TIME:.0f} (epoch seconds)"
+                )
             if at is not None:
                 clock.freeze(at=float(at))
             elif freeze is True:

@@ -74,7 +74,9 @@ def _client_id(
     except OAuthError:
         basic = None
     if basic is not None:
-        return basic[0]
+        # The id is form-url-decoded with surrogateescape; the log keeps only encodable text,
+        # so the entry can always be listed as JSON.
+        return basic[0].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     for name, value in (*form, *query):
         if name == "client_id" and value:
             return value

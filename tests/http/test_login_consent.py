@@ -172,8 +172,10 @@ async def test_authorization_shows_the_login_page(http: httpx.AsyncClient) -> No
     assert form.action == "/oauth2/auth/login"
     assert form.fields["challenge"]
     assert form.fields["csrf_token"]
-    # The CSRF token is also held by the browser, as an HttpOnly cookie.
-    assert form.fields["csrf_token"] in http.cookies.values()
+    # The browser holds the secret the token is derived from, as an HttpOnly cookie that
+    # the page never shows (issue 16: the form values alone approve nothing).
+    (secret,) = [v for n, v in http.cookies.items() if n.startswith("frameio_mock_csrf_")]
+    assert secret not in response.text
     assert "httponly" in response.headers["set-cookie"].lower()
 
 
