@@ -85,6 +85,7 @@ class Started:
     proc: subprocess.Popen[bytes]
     port: int
     startup_ms: float
+    startup_cpu_ms: float  # the server's own CPU time until it was ready: steadier under load
     log: IO[bytes]
 
     def output(self) -> str:
@@ -128,7 +129,9 @@ def running(server: Server) -> Iterator[Started]:
                     output = log.read().decode(errors="replace")
                     raise SystemExit(f"{server.name} did not start (status {status}):\n{output}")
                 time.sleep(POLL_INTERVAL)
-            yield Started(proc, port, (time.perf_counter() - spawned) * 1000, log)
+            wall_ms = (time.perf_counter() - spawned) * 1000
+            cpu_ms = driver.server_cpu_seconds(proc.pid) * 1000
+            yield Started(proc, port, wall_ms, cpu_ms, log)
         finally:
             stop(proc)
 
@@ -169,17 +172,27 @@ class Samples:
         return statistics.median(value / base for value, base in pairs)
 
 
-def startup_samples(floor: Server, mock: Server, starts: int) -> tuple[Samples, Samples]:
+@dataclass(frozen=True)
+class Startup:
+    floor_ms: Samples
+    mock_ms: Samples
+    floor_cpu_ms: Samples
+    mock_cpu_ms: Samples
+
+
+def startup_samples(floor: Server, mock: Server, starts: int) -> Startup:
     for server in (floor, mock):  # one discarded start each fills the bytecode and page caches
         with running(server):
             pass
-    floor_ms, mock_ms = Samples(), Samples()
+    result = Startup(Samples(), Samples(), Samples(), Samples())
     for _ in range(starts):
         with running(floor) as started:
-            floor_ms.values.append(started.startup_ms)
+            result.floor_ms.values.append(started.startup_ms)
+            result.floor_cpu_ms.values.append(started.startup_cpu_ms)
         with running(mock) as started:
-            mock_ms.values.append(started.startup_ms)
-    return floor_ms, mock_ms
+            result.mock_ms.values.append(started.startup_ms)
+            result.mock_cpu_ms.values.append(started.startup_cpu_ms)
+    return result
 
 
 ROWS = ("confidential", "pkce", "refresh", "openid")
@@ -253,7 +266,7 @@ def verdict(ratio: float, target: float) -> str:
 def print_report(
     args: argparse.Namespace,
     flows: dict[str, dict[str, Samples]],
-    startup: tuple[Samples, Samples],
+    startup: Startup,
     asgi: tuple[Samples, Samples],
     start_stop: list[float],
     sign_us: float,
@@ -277,11 +290,13 @@ def print_report(
     print(
         f"| floor (benchmarks/floor_app.py) | {floor['confidential'].median():,.0f} µs "
         f"| {floor['pkce'].median():,.0f} µs | {floor['refresh'].median():,.0f} µs "
-        f"| {startup[0].median():.0f} ms |"
+        f"| {startup.floor_ms.median():.0f} ms ({startup.floor_cpu_ms.median():.0f} ms CPU) |"
     )
     print(
         f"| the mock | {cell('confidential')} | {cell('pkce')} | {cell('refresh')} "
-        f"| {startup[1].median():.0f} ms ({startup[1].ratio(startup[0]):.2f}x) |"
+        f"| {startup.mock_ms.median():.0f} ms ({startup.mock_ms.ratio(startup.floor_ms):.2f}x; "
+        f"{startup.mock_cpu_ms.median():.0f} ms CPU, "
+        f"{startup.mock_cpu_ms.ratio(startup.floor_cpu_ms):.2f}x) |"
     )
     print(
         f"| the mock, `openid` scope | {openid.median():,.0f} µs "
@@ -307,7 +322,10 @@ def print_report(
     print(
         f"- CPU per refresh: {verdict(mock['refresh'].ratio(floor['refresh']), TARGETS['refresh'])}"
     )
-    print(f"- start-up: {verdict(startup[1].ratio(startup[0]), TARGETS['startup'])}")
+    startup_ratio = startup.mock_ms.ratio(startup.floor_ms)
+    print(f"- start-up (wall): {verdict(startup_ratio, TARGETS['startup'])}")
+    startup_cpu_ratio = startup.mock_cpu_ms.ratio(startup.floor_cpu_ms)
+    print(f"- start-up (CPU): {verdict(startup_cpu_ratio, TARGETS['startup'])}")
     print(f"- in-process CPU per flow: {verdict(mock_asgi.ratio(floor_asgi), TARGETS['asgi'])}")
     met = "met" if statistics.median(start_stop) <= 20 else "MISSED"
     print(f"- MockServer.start() + stop(): target <= 20 ms: {met}")

@@ -13,9 +13,22 @@ conformance/; this package reaches them through symbolic links.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-try:
-    __version__ = version("frameio-oauth-mock")
-except PackageNotFoundError:  # run from a checkout that was never installed
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    __version__: str
+
+
+def __getattr__(name: str) -> str:
+    # The version is read on first use: importing importlib.metadata costs the server's
+    # start-up about 40 ms, and only `--version` and curious users need it.
+    if name != "__version__":
+        raise AttributeError(f"module 'frameio_oauth_mock' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("frameio-oauth-mock")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        found = "0+unknown"
+    globals()["__version__"] = found
+    return found

@@ -20,9 +20,10 @@ if TYPE_CHECKING:
     )
     from frameio_oauth_mock.mockserver.testing import MockServer
 
-from frameio_oauth_mock import __version__ as __version__
+    __version__: str
 
 _EXPORTS = {
+    "__version__": "frameio_oauth_mock",  # read on first use, like the rest
     "ClientConfig": "frameio_oauth_mock.mockserver.settings",
     "ConfigError": "frameio_oauth_mock.mockserver.settings",
     "Fault": "frameio_oauth_mock.mockserver.faults",

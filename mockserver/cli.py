@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import NoReturn
 from urllib.parse import urlencode, urlsplit
 
-from frameio_oauth_mock import __version__
 from frameio_oauth_mock.mockserver.settings import (
     ConfigError,
     ServerSettings,
@@ -36,11 +35,36 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+class _VersionAction(argparse.Action):
+    """--version, reading the installed version only when asked (see frameio_oauth_mock)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="show program's version number and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from frameio_oauth_mock import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
+
+
 def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; `login` and `conformance` are added only when `command` may need them,
     so `serve` starts without importing the client library or the conformance suite."""
     parser = _Parser(prog=PROG, description="A local, faithful Frame.io OAuth 2 server.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     serve = commands.add_parser("serve", help="run the mock authorization server")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")

@@ -59,4 +59,6 @@ def uvicorn_config(app: object, log_level: str) -> uvicorn.Config:
         log_level=log_level,
         lifespan="off",
         server_header=False,
+        # The mock serves no WebSocket; "auto" would import the websockets package at start-up.
+        ws="none",
     )

@@ -14,8 +14,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
-
 from frameio_oauth_mock.mockserver.faults import Fault
 from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials
 from frameio_oauth_mock.mockserver.oauth.context import Context
@@ -46,21 +44,10 @@ GATEWAY_PAGE = (
 )
 
 
-class DroppedConnection(httpx.RemoteProtocolError):
-    """Raised to make the server close the connection mid-answer (a `drop` fault).
-
-    It is an httpx error, so a client driving the app in-process through httpx.ASGITransport
-    sees the same exception type as one whose socket was closed by uvicorn.
-    """
-
-    def __init__(self) -> None:
-        super().__init__("the mock dropped the connection (scripted fault)")
-
-
 class _QuietDroppedConnections(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, DroppedConnection)
+        return not getattr(exc, "scripted_drop", False)
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietDroppedConnections())
@@ -220,6 +207,9 @@ class HarnessMiddleware:
                 }
             )
             await send({"type": "http.response.body", "body": b'{"access', "more_body": True})
+            # Imported here: it needs httpx, which the server's start-up should not pay for.
+            from frameio_oauth_mock.mockserver.web.dropped import DroppedConnection
+
             raise DroppedConnection()
         else:  # a pure delay: answer normally, late
             await self.app(scope, receive, send)
