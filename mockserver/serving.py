@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
+import logging
 import socket
 from collections.abc import Callable
 
 import uvicorn
+
+TICK_SECONDS = 0.1  # uvicorn's own tick
+CLOSE_POLL_SECONDS = 0.001  # while connections finish their last answer at shutdown
 
 
 class BindError(Exception):
@@ -41,16 +47,75 @@ def socket_url(sock: socket.socket) -> str:
 
 
 class NotifyingServer(uvicorn.Server):
-    """A uvicorn server that calls `on_ready` once it accepts connections."""
+    """A uvicorn server that calls `on_ready` once it accepts connections, and that stops as
+    soon as it is asked to.
+
+    uvicorn looks at `should_exit` every 100 ms and then sleeps another 100 ms while shutting
+    down; a test suite that starts and stops a server per module pays that each time. Here
+    setting `should_exit` (from any thread, or a signal handler) wakes the main loop at once,
+    and shutdown waits only while connections are still open.
+    """
 
     def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None = None) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._exit_requested = asyncio.Event()
+        self._should_exit = False
         super().__init__(config)
         self._on_ready = on_ready
+
+    @property
+    def should_exit(self) -> bool:
+        return self._should_exit
+
+    @should_exit.setter
+    def should_exit(self, value: bool) -> None:
+        self._should_exit = value
+        loop = self._loop
+        if value and loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(self._exit_requested.set)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started and not self.should_exit and self._on_ready is not None:
             self._on_ready()
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            # on_tick still runs every 100 ms (it refreshes the Date header once a second).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exit_requested.wait(), TICK_SECONDS)
+            should_exit = await self.on_tick(counter)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        logging.getLogger("uvicorn.error").info("Shutting down")
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()  # idle ones close now, busy ones after their answer
+        try:
+            await asyncio.wait_for(
+                self._connections_closed(), timeout=self.config.timeout_graceful_shutdown
+            )
+        except TimeoutError:
+            for task in self.server_state.tasks:
+                task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
+        for server in self.servers:
+            await server.wait_closed()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+        self._loop = None
+
+    async def _connections_closed(self) -> None:
+        state = self.server_state
+        while (state.connections or state.tasks) and not self.force_exit:
+            await asyncio.sleep(CLOSE_POLL_SECONDS)
 
 
 def uvicorn_config(app: object, log_level: str) -> uvicorn.Config:

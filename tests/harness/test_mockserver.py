@@ -3,6 +3,7 @@ issue_token, configuration files and deterministic (seeded) codes and tokens."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -131,6 +132,41 @@ def test_start_is_idempotent_and_stop_can_be_called_twice() -> None:
         mock.stop()
     mock.stop()
     assert mock.url == "http://frameio-mock.test"
+
+
+def test_stop_closes_kept_alive_connections_and_the_port() -> None:
+    mock = make_mock().start()
+    url = mock.url
+    with httpx.Client(timeout=HTTP_TIMEOUT) as http:
+        assert http.get(url + "/health").status_code == 200  # the connection stays open
+        mock.stop()
+        with pytest.raises(httpx.ConnectError):
+            http.get(url + "/health")
+
+
+def test_stop_lets_an_answer_in_flight_finish() -> None:
+    mock = make_mock().start()
+    mock.fault("api", delay=0.5)
+    answers: list[int] = []
+
+    def call() -> None:
+        answers.append(httpx.get(mock.url + "/v2/me", timeout=HTTP_TIMEOUT).status_code)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    deadline = time.monotonic() + 10
+    while mock.requests.count("api") == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the request has arrived and is being delayed
+    mock.stop()
+    caller.join(10)
+    assert answers == [401]
+
+
+def test_a_stopped_server_starts_again() -> None:
+    mock = make_mock()
+    for _ in range(3):
+        with mock:
+            assert httpx.get(mock.url + "/health", timeout=HTTP_TIMEOUT).status_code == 200
 
 
 # In-process ---------------------------------------------------------------------------------
