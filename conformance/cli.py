@@ -71,6 +71,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long a command client gets to print a URL or a result line (default 10)",
     )
+    client.add_argument(
+        "--adapter-code",
+        metavar="IDS",
+        help="with -- COMMAND: the items whose work the program's own code does (say it "
+        "parses the callback itself), not the library it wraps; the report says so",
+    )
     _add_report_options(client, "C9,C11")
     client.add_argument(
         "client_command",  # not "command": mockserver/cli.py keeps the subcommand there
@@ -119,6 +125,8 @@ def _finish(report: Any, args: argparse.Namespace) -> int:
     )
 
     print(summary_table(report))
+    for finding in report.target.get("frameio_compatibility") or ():
+        print(f"\nFrame.io compatibility: {finding}")
     try:
         if args.json:
             write_json(report, args.json)
@@ -172,7 +180,8 @@ def _run_client(args: argparse.Namespace) -> int:
             factory = load_adapter(args.adapter)
             target: dict[str, Any] = {"adapter": args.adapter}
         else:
-            factory = process_adapter(command, args.timeout)
+            declared = [item.strip().upper() for item in (args.adapter_code or "").split(",")]
+            factory = process_adapter(command, args.timeout, [item for item in declared if item])
             target = {"command": command}
     except AdapterError as error:
         return _error(str(error))

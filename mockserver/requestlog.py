@@ -125,21 +125,26 @@ def secret_shapes(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return {name: value_shape(value) for name, value in pairs if name in SHAPED_PARAMETERS}
 
 
-def answer_facts(body: bytes) -> tuple[dict[str, str], str | None]:
-    """From a JSON answer: fingerprints of the secrets it hands out, and its OAuth error."""
+def answer_facts(body: bytes) -> tuple[dict[str, str], str | None, str | None]:
+    """From a JSON answer: fingerprints of the secrets it hands out, its OAuth error and the
+    error's description."""
     try:
         document = json.loads(body)
     except ValueError:
-        return {}, None
+        return {}, None, None
     if not isinstance(document, dict):
-        return {}, None
+        return {}, None, None
     issued = {
         name: fingerprint(value)
         for name, value in document.items()
         if name in SECRET_PARAMETERS and isinstance(value, str) and value
     }
-    error = document.get("error")
-    return issued, error if isinstance(error, str) else None
+    error, description = document.get("error"), document.get("error_description")
+    return (
+        issued,
+        error if isinstance(error, str) else None,
+        description if isinstance(description, str) else None,
+    )
 
 
 @dataclass
@@ -165,6 +170,7 @@ class LoggedRequest:
     # Token answers: fingerprints of what they handed out, or the OAuth error they gave.
     issued: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    error_description: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,7 +14,7 @@ saying no.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -76,6 +76,15 @@ class ClientAdapter(Protocol):
 
 
 AdapterFactory = Callable[[ClientSetup], ClientAdapter]
+
+
+def graded_by_adapter(factory: AdapterFactory) -> Mapping[str, str]:
+    """Who is graded: an adapter whose own code does part of the work (say it parses the
+    callback and compares state itself) declares it as `adapter_code`, item id -> what its
+    code does; those verdicts grade that code, not the library, and the report says so."""
+    declared = getattr(factory, "adapter_code", None)
+    return dict(declared) if isinstance(declared, Mapping) else {}
+
 
 # Shipped adapters: name -> "module:factory", imported only when chosen.
 _PACKAGE = "frameio_oauth_mock.conformance.client.adapters"

@@ -17,6 +17,7 @@ from frameio_oauth_mock.conformance.client.judging import (
     unplayable,
 )
 from frameio_oauth_mock.conformance.client.logview import answered, code_in_location, param
+from frameio_oauth_mock.conformance.client.rules import relies_on_pkce
 from frameio_oauth_mock.conformance.client.scenario import (
     DELIVER,
     OK,
@@ -32,12 +33,28 @@ from frameio_oauth_mock.mockserver.requestlog import LoggedRequest
 
 
 # Callbacks the client must refuse, or accept ----------------------------------------------
-def refuses_callback(what: str, silent: Outcome = Outcome.PASS) -> Judge:
+def pkce_instead_of_state(run: ScenarioRun) -> Case | None:
+    """For the items about state: a client that sends none and relies on PKCE (RFC 9700 2.1)
+    is not judged on what it does with a state it never sent."""
+    asked = run.authorizations()
+    if asked and relies_on_pkce(asked[0]):
+        return not_shown(
+            run,
+            "the client sends no state and relies on PKCE for CSRF protection, as RFC 9700 2.1 "
+            "allows when the server supports it (see the Frame.io compatibility finding)",
+        )
+    return None
+
+
+def refuses_callback(what: str, silent: Outcome = Outcome.PASS, about_state: bool = False) -> Judge:
     """After the callback: no token request at all. `silent` grades a client that made none
     but did not report an error either (for error responses, the user is left guessing)."""
 
     def judge(run: ScenarioRun) -> Case:
         record = last_record(run, DELIVER)
+        pkce_only = pkce_instead_of_state(run) if about_state else None
+        if pkce_only is not None:
+            return pkce_only
         problem = unplayable(run, record)
         if problem is not None or record is None:
             return problem or not_shown(run, "no delivery")
@@ -130,7 +147,7 @@ def redeems_once(run: ScenarioRun) -> Case:
 def single_use_state(run: ScenarioRun) -> Case:
     """A new code under a state already used (the browser replayed the authorization URL)."""
     record = last_record(run, DELIVER)
-    problem = unplayable(run, record)
+    problem = pkce_instead_of_state(run) or unplayable(run, record)
     if problem is not None or record is None:
         return problem or not_shown(run, "no delivery")
     replay = last_record(run, REPLAY)

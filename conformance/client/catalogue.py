@@ -56,7 +56,8 @@ ITEMS = (
          (("state is sent on every authorization request, whatever the metadata says",
            rules.state_for_csrf),)),
     Item("C8", "state present and unguessable", ("RFC 6749 10.12", "RFC 6749 10.10"), MUST,
-         (("every authorization request has a state; the server suite's entropy estimate over "
+         (("every authorization request has a state, or an S256 code_challenge to rely on "
+           "instead (RFC 9700 2.1); the server suite's entropy estimate over "
            "all of them (the log keeps state in clear) is at least 128 bits; binding to the "
            "user agent's session is not visible", rules.state_unguessable),)),
     Item("C9", "A wrong or missing state is rejected; no token request",
@@ -167,18 +168,25 @@ def decide(item: Item, ctx: ClientContext) -> Verdict:
     unshown = tuple(f"{case.label}: {case.detail}" for case in cases if case not in shown)
     hows = tuple(f"how: {line}" for line in how_decided(item))
     sessions = tuple(scenario_notes(played))
+    by_adapter = ctx.adapter_code.get(item.id)
+    if by_adapter:  # the verdict grades the adapter's own code: say so first
+        hows = (f"graded: the adapter's own code, not the library ({by_adapter})", *hows)
     if not shown:
         summary = "; ".join(unshown) or "nothing in the run shows it"
         undecided = any(case.outcome is Outcome.NOT_DECIDABLE for case in cases)
         outcome = Outcome.NOT_DECIDABLE if undecided else Outcome.NOT_APPLICABLE
-        return Verdict(outcome, summary, notes=hows + sessions)
+        return Verdict(outcome, summary, notes=_unique(hows + unshown + sessions))
     verdict = grade(shown, f"{len(shown)} of {len(shown)} cases pass")
     return Verdict(
         verdict.outcome,
-        verdict.summary,
+        f"[adapter code] {verdict.summary}" if by_adapter else verdict.summary,
         verdict.evidence,
-        hows + verdict.notes + unshown + sessions,
+        _unique(hows + verdict.notes + unshown + sessions),
     )
+
+
+def _unique(notes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(notes))
 
 
 def scenario_notes(runs: list[ScenarioRun]) -> list[str]:

@@ -71,7 +71,7 @@ def unplayable(run: ScenarioRun, record: StepRecord | None) -> Case | None:
 def mock_refusal(entry: LoggedRequest) -> str:
     """How the mock itself refused a request, quoting its error (not a scripted fault)."""
     said = entry.error or "no OAuth error"
-    description = getattr(entry, "error_description", None)
+    description = entry.error_description
     if description:
         said += f": {description}"
     return f"the mock refused {entry.method} {entry.path} with HTTP {entry.status} ({said})"

@@ -85,7 +85,8 @@ def evidence(entry: LoggedRequest, redactor: Redactor, note: str = "") -> Exchan
     request = Message(redactor.text(start), headers, redactor.text(body))
     answer = []
     if entry.error:
-        answer.append(f"error: {entry.error}")
+        said = f": {entry.error_description}" if entry.error_description else ""
+        answer.append(f"error: {entry.error}{said}")
     if entry.issued:
         answer.append("issued: " + ", ".join(f"{k}={v}" for k, v in sorted(entry.issued.items())))
     if entry.fault is not None:

@@ -31,6 +31,7 @@ from frameio_oauth_mock.conformance.client.scenario import (
     SKIPPED,
     UNDELIVERED,
     UNSUPPORTED,
+    WAIT,
     Scenario,
     ScenarioRun,
     Step,
@@ -79,6 +80,9 @@ class _Player:
     def _perform(self, step: Step) -> StepRecord:
         if step.action == ADVANCE:
             self.mock.clock.advance(step.seconds)
+            return StepRecord(step, OK)
+        if step.action == WAIT:
+            time.sleep(step.seconds)
             return StepRecord(step, OK)
         if step.action == REPLAY:
             self.callback = ""
@@ -200,7 +204,12 @@ def play(
     CONTROL_SESSION scenarios) its positive control: a fresh session's plain login."""
     started = time.perf_counter()
     mock.reset()
-    mock.configure(strict=scenario.strict, auto_approve=scenario.login == "auto")
+    mock.configure(
+        strict=scenario.strict,
+        auto_approve=scenario.login == "auto",
+        state_min_length=None if scenario.enforce_state else 0,
+        **scenario.server_options,
+    )
     for fault in scenario.faults:
         mock.faults.add(**fault)
     run = ScenarioRun(scenario, setup.client_id, setup.scopes, setup.client_secret)
@@ -232,7 +241,7 @@ def _control(
 ) -> None:
     """The positive control: no faults, auto-approval, a new session logs in."""
     mock.faults.clear()
-    mock.configure(auto_approve=True)
+    mock.configure(auto_approve=True, state_min_length=0)
     marker = run.log[-1].id if run.log else 0
     adapter = _start(factory, setup)
     if isinstance(adapter, str):

@@ -34,7 +34,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from frameio_oauth_mock.conformance.client.adapter import (
@@ -277,13 +277,24 @@ class ProcessClient:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def process_adapter(command: Sequence[str], timeout: float = DEFAULT_TIMEOUT) -> AdapterFactory:
-    """An adapter factory that runs `command` for each scenario."""
+class _ProcessFactory:
+    def __init__(
+        self, command: tuple[str, ...], timeout: float, adapter_code: Mapping[str, str]
+    ) -> None:
+        self.command, self.timeout, self.adapter_code = command, timeout, adapter_code
+
+    def __call__(self, setup: ClientSetup) -> ProcessClient:
+        return ProcessClient(self.command, setup, self.timeout)
+
+
+def process_adapter(
+    command: Sequence[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    adapter_code: Iterable[str] = (),
+) -> AdapterFactory:
+    """An adapter factory that runs `command` for each scenario. `adapter_code`: the items
+    whose work the program's own code does, not the library it wraps (the report says so)."""
     if not command:
         raise ValueError("command: empty")
-    frozen = tuple(command)
-
-    def make(setup: ClientSetup) -> ProcessClient:
-        return ProcessClient(frozen, setup, timeout)
-
-    return make
+    declared = {item: "declared with --adapter-code" for item in adapter_code}
+    return _ProcessFactory(tuple(command), timeout, declared)

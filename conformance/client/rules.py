@@ -154,11 +154,31 @@ def verifier_shape(runs: list[ScenarioRun]) -> list[Case]:
     return [passed("code verifiers", f"{detail}; up to ~{weakest:.0f} bits each")]
 
 
+def relies_on_pkce(entry: LoggedRequest) -> bool:
+    """No state, but an S256 challenge: RFC 9700 2.1 lets a client rely on PKCE for CSRF
+    protection when the server supports it (the mock advertises S256; C7 grades a server
+    that does not)."""
+    return not param(entry.query, "state") and param(entry.query, "code_challenge_method") == "S256"
+
+
 def state_always(runs: list[ScenarioRun]) -> list[Case]:
     def problem(run: ScenarioRun, entry: LoggedRequest) -> str | None:
-        return None if param(entry.query, "state") else "no state"
+        if param(entry.query, "state") or relies_on_pkce(entry):
+            return None
+        return "no state, and no S256 code_challenge to rely on instead"
 
-    return _judge("authorization requests", _authorizations(runs), problem, "state present")
+    found = _authorizations(runs)
+    cases = _judge("authorization requests", found, problem, "state present")
+    pkce_only = [(run, entry) for run, entry in found if relies_on_pkce(entry)]
+    if pkce_only and cases[0].outcome is Outcome.PASS:
+        run, entry = pkce_only[0]
+        detail = (
+            f"{len(pkce_only)} of {len(found)} without state, each with an S256 challenge: the "
+            "client relies on PKCE for CSRF protection, as RFC 9700 2.1 allows when the server "
+            "supports PKCE (the metadata advertises S256)"
+        )
+        return [passed("authorization requests", detail, run.evidence(entry))]
+    return cases
 
 
 def state_unguessable(runs: list[ScenarioRun]) -> list[Case]:

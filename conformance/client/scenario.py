@@ -21,6 +21,7 @@ REPLAY = "replay"  # the browser opens the client's last authorization URL again
 REFRESH = "refresh"
 API = "api"
 ADVANCE = "advance"  # the mock's clock moves on
+WAIT = "wait"  # real time passes (for clients whose clock is their own)
 
 # How a step ended.
 OK = "ok"
@@ -49,8 +50,8 @@ class Step:
 
     @property
     def label(self) -> str:
-        if self.action == ADVANCE:
-            return f"advance {self.seconds:g}s"
+        if self.action in (ADVANCE, WAIT):
+            return f"{self.action} {self.seconds:g}s"
         if self.action == DELIVER and self.again:
             return "deliver again"
         if self.action == DELIVER and self.extra:
@@ -60,6 +61,10 @@ class Step:
 
 def advance(seconds: float) -> Step:
     return Step(ADVANCE, seconds=seconds)
+
+
+def wait(seconds: float) -> Step:
+    return Step(WAIT, seconds=seconds)
 
 
 def deliver(*, again: bool = False, **extra: str) -> Step:
@@ -89,6 +94,10 @@ class Scenario:
     faults: tuple[Mapping[str, Any], ...] = ()
     control: str = CONTROL_SESSION
     control_app: str | None = None  # the control session's app (default: the scenario's)
+    # The profile's rule on state (Frame.io: at least 8 characters) holds only in scenarios
+    # about state; elsewhere a client relying on PKCE alone (RFC 9700 2.1) gets through.
+    enforce_state: bool = False
+    server_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. access_token_ttl
 
 
 @dataclass

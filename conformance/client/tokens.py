@@ -80,8 +80,7 @@ def basic_encoding(run: ScenarioRun) -> Case:
         return passed(run.name, "accepted by the mock, which form-decodes both parts")
     return failed(
         run.name,
-        f"the mock could not authenticate it (HTTP {request.status} {request.error}): "
-        "not form-urlencoded before base64",
+        f"not form-urlencoded before base64: {mock_refusal(request)}",
         run.evidence(request),
     )
 
@@ -173,9 +172,12 @@ def refresh_when_expired(run: ScenarioRun) -> Case:
         shown = run.evidence(calls[-1]) if calls else None
         status = f"HTTP {calls[-1].status}" if calls else api.detail or "no call"
         return warned(run.name, f"no refresh; the expired access token was sent ({status})", shown)
+    if refreshes[-1].status != 200:  # a refused refresh is no refresh
+        detail = f"the refresh failed: {mock_refusal(refreshes[-1])}"
+        return failed(run.name, detail, run.evidence(refreshes[-1]))
     fresh = refreshes[-1].issued.get("access_token")
     good = [e for e in calls if e.status == 200 and bearer(e) == fresh]
-    if refreshes[-1].status != 200 or not good:
+    if not good:
         return failed(run.name, "refreshed, but the API call failed", run.evidence(refreshes[-1]))
     before = "after a 401" if any(e.status == 401 for e in calls) else "before the call"
     return passed(

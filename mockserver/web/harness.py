@@ -149,7 +149,9 @@ class HarnessMiddleware:
             elif answer is not None and message["type"] == "http.response.body":
                 answer.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    entry.issued, entry.error = answer_facts(b"".join(answer))
+                    entry.issued, entry.error, entry.error_description = answer_facts(
+                        b"".join(answer)
+                    )
             await send(message)
 
         try:

@@ -6,9 +6,11 @@ told to have one defect: the subject of the broken-client tests.
 DEFECT is one of: ignore-state (never compares state), reuse-code (redeems every callback it is
 handed, even one it has used), resend-rotated (always refreshes with the first refresh token),
 refuse-all (answers every callback with an error), exit-after-url (prints the authorization URL
-and exits before the callback). Without one it checks state, iss (when the metadata advertises
-RFC 9207) and single use, sends Basic credentials form-urlencoded first, and keeps the newest
-refresh token.
+and exits before the callback), retry-1s (retries a 429/503 after a fixed second, ignoring
+Retry-After). Not a defect: no-state (sends no state, relying on PKCE as RFC 9700 2.1 allows)
+and retry-after (waits as Retry-After says, then retries once). Without one it checks state,
+iss (when the metadata advertises RFC 9207) and single use, sends Basic credentials
+form-urlencoded first, and keeps the newest refresh token.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import os
 import secrets
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -56,8 +59,15 @@ def token_request(form: dict[str, str]) -> None:
         headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
     body = urllib.parse.urlencode(form).encode()
     request = urllib.request.Request(ENV["CONFORMANCE_TOKEN_ENDPOINT"], body, headers)
-    with urllib.request.urlopen(request, timeout=5) as answer:
-        answered = json.load(answer)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            answered = json.load(answer)
+    except urllib.error.HTTPError as error:
+        if error.code not in (429, 503) or DEFECT not in ("retry-1s", "retry-after"):
+            raise
+        time.sleep(1 if DEFECT == "retry-1s" else float(error.headers.get("Retry-After", "1")))
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            answered = json.load(answer)
     tokens.update(answered)
     if "refresh_token" in answered and not first_refresh_token:
         first_refresh_token.append(answered["refresh_token"])
@@ -66,14 +76,14 @@ def token_request(form: dict[str, str]) -> None:
 def authorize() -> None:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    state = secrets.token_urlsafe(24)
+    state = "" if DEFECT == "no-state" else secrets.token_urlsafe(24)
     pending[state] = verifier
     query = {
         "response_type": "code",
         "client_id": ENV["CONFORMANCE_CLIENT_ID"],
         "redirect_uri": ENV["CONFORMANCE_REDIRECT_URI"],
         "scope": ENV["CONFORMANCE_SCOPE"],
-        "state": state,
+        **({"state": state} if state else {}),
         "code_challenge": challenge.decode().rstrip("="),
         "code_challenge_method": "S256",
     }

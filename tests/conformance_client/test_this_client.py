@@ -40,4 +40,4 @@ def test_the_evidence_shows_how(report: Report) -> None:
     c22 = report.result("C22").verdict
     assert "redacted:" in c22.evidence[0].render()  # fingerprints, never the tokens
     c24 = report.result("C24").verdict.summary
-    assert "Retry-After 1s: retried after" in c24
+    assert "Retry-After 3s: retried after 3." in c24
