@@ -26,6 +26,7 @@ DEMO_CLIENT_ID = "demo-pkce-app"
 DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 DEFAULT_SCOPE = "account.read offline"
 SECRET_VARIABLE = "FRAMEIO_CLIENT_SECRET"
+PROBE_TIMEOUT = 10.0  # seconds for the server to answer at all
 # FrameioOAuth's parameter names as this command's options, for error messages.
 _OPTIONS = {
     "base_url": "--base-url",
@@ -97,6 +98,21 @@ def _api_url(args: argparse.Namespace) -> str:
     return FRAMEIO_API_URL if args.base_url.rstrip("/") == FRAMEIO_BASE_URL else str(args.base_url)
 
 
+def _unreachable(base_url: str) -> str | None:
+    """Why the server cannot be reached, or None if it answers at all.
+
+    Asked before the browser opens, so a server that is not running is reported at once instead
+    of after the whole --timeout spent waiting for a callback that cannot come.
+    """
+    try:
+        httpx.head(base_url, timeout=PROBE_TIMEOUT)
+    except httpx.TransportError as error:
+        hint = " (is the mock running? frameio-mock serve)" if base_url == MOCK_URL else ""
+        reason = str(error) or type(error).__name__
+        return f"cannot reach {base_url}: {reason}{hint}"
+    return None
+
+
 def run_login(args: argparse.Namespace, prog: str = "frameio-mock") -> int:
     """Run `login` with parsed arguments; returns the exit status."""
 
@@ -120,6 +136,9 @@ def run_login(args: argparse.Namespace, prog: str = "frameio-mock") -> int:
     except ValueError as error:  # the message starts with the parameter's name
         name, _, problem = str(error).partition(":")
         return fail(f"{_OPTIONS.get(name, name)}:{problem}")
+    unreachable = _unreachable(oauth.base_url)
+    if unreachable:
+        return fail(unreachable)
     with oauth:
         try:
             token = oauth.login(

@@ -9,10 +9,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NoReturn
 from urllib.parse import urlencode, urlsplit
 
+from frameio_oauth_mock.mockserver import summary
+from frameio_oauth_mock.mockserver.environment import (
+    CONFIG_VARIABLE,
+    JSON_CONFIG_VARIABLE,
+    json_config,
+    server_options,
+)
 from frameio_oauth_mock.mockserver.settings import (
     ConfigError,
     ServerSettings,
@@ -66,14 +73,23 @@ def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="A local, faithful Frame.io OAuth 2 server.")
     parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    serve = commands.add_parser("serve", help="run the mock authorization server")
+    serve = commands.add_parser(
+        "serve",
+        help="run the mock authorization server",
+        description="Run the mock authorization server.",
+        epilog="Every [server] option can also be set by an environment variable "
+        "FRAMEIO_MOCK_<OPTION>: FRAMEIO_MOCK_HOST, FRAMEIO_MOCK_PORT, FRAMEIO_MOCK_AUTO_APPROVE, "
+        "FRAMEIO_MOCK_ADMIN_TOKEN, ... (flags override them, they override the file). "
+        "FRAMEIO_MOCK_JSON_CONFIG holds a whole configuration inline, as JSON shaped like the "
+        "TOML file.",
+    )
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument(
         "--port", type=int, help="port to listen on (default 8080; 0 picks a free one)"
     )
     serve.add_argument(
         "--config",
-        default=os.environ.get("FRAMEIO_MOCK_CONFIG"),
+        default=os.environ.get(CONFIG_VARIABLE),
         metavar="PATH",
         help="TOML file with [server], [[clients]] and [[users]] "
         "(default: $FRAMEIO_MOCK_CONFIG, else a built-in demo)",
@@ -110,11 +126,24 @@ def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _serve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
-    """Settings from the config file (or the demo), with flags taking precedence."""
-    is_demo = args.config is None
-    settings = demo_settings() if is_demo else load_config(args.config)
-    changes: dict[str, object] = {}
+def _serve_settings(
+    args: argparse.Namespace, environ: Mapping[str, str]
+) -> tuple[Settings, str | None]:
+    """Settings from the config file, the inline JSON or the demo, then the FRAMEIO_MOCK_*
+    variables, then the flags; and where the configuration came from (None: the demo)."""
+    inline = environ.get(JSON_CONFIG_VARIABLE) or None
+    if inline is not None and args.config is not None:
+        raise UsageError(
+            f"--config (or ${CONFIG_VARIABLE}) and ${JSON_CONFIG_VARIABLE} are both set; use one"
+        )
+    source: str | None
+    if inline is not None:
+        settings, source = json_config(inline), f"${JSON_CONFIG_VARIABLE}"
+    elif args.config is not None:
+        settings, source = load_config(args.config), args.config
+    else:
+        settings, source = demo_settings(), None
+    changes: dict[str, object] = server_options(environ)
     options = ("host", "port", "issuer", "auto_approve", "strict", "log_level", "admin_token")
     for option in options:
         value = getattr(args, option)
@@ -126,7 +155,7 @@ def _serve_settings(args: argparse.Namespace) -> tuple[Settings, bool]:
         parts = urlsplit(args.issuer)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UsageError(f"--issuer must be an http(s) URL, got {args.issuer!r}")
-    return settings.with_server(**changes), is_demo
+    return settings.with_server(**changes), source
 
 
 def _describe_demo(settings: Settings, url: str) -> str:
@@ -180,7 +209,9 @@ def _serve(args: argparse.Namespace) -> int:
     )
     from frameio_oauth_mock.mockserver.web import create_app
 
-    settings, is_demo = _serve_settings(args)
+    settings, source = _serve_settings(args, os.environ)
+    for warning in [] if source is None else summary.warnings(settings, source):
+        print(f"{PROG}: warning: {warning}", file=sys.stderr, flush=True)
     server_options = settings.server
     try:
         sock = bind_socket(server_options.host, server_options.port)
@@ -192,8 +223,10 @@ def _serve(args: argparse.Namespace) -> int:
     exposure.bind(sock)
 
     def announce() -> None:
-        if is_demo:
+        if source is None:
             print(_describe_demo(settings, url), flush=True)
+        else:
+            print(summary.describe(settings, source), flush=True)
         mode = "auto-approve" if server_options.auto_approve else "interactive login and consent"
         print(_describe_control_api(server_options, exposure.loopback_only), flush=True)
         print(f"{PROG} ({settings.profile.name}, {mode}) listening on {url}", flush=True)

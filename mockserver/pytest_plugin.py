@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from frameio_oauth_mock.mockserver.settings import Settings, demo_settings
-from frameio_oauth_mock.mockserver.testing import MockServer
+from frameio_oauth_mock.mockserver.settings import ConfigError, Settings, demo_settings
+from frameio_oauth_mock.mockserver.testing import MockServer, check_server_options
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -32,12 +32,22 @@ def pytest_configure(config: pytest.Config) -> None:
 def _apply_marker(mock: MockServer, request: pytest.FixtureRequest) -> None:
     for marker in reversed(list(request.node.iter_markers("frameio_mock"))):
         options = dict(marker.kwargs)
-        for client in options.pop("clients", ()):
-            mock.add_client(client)
-        for user in options.pop("users", ()):
-            mock.add_user(user)
-        if options:
-            mock.configure(**options)
+        try:
+            if marker.args:
+                raise ConfigError("takes keyword arguments only (clients=, users=, options)")
+            check_server_options(options, "frameio_mock marker", ("clients", "users"))
+            for client in options.pop("clients", ()):
+                mock.add_client(client)
+            for user in options.pop("users", ()):
+                mock.add_user(user)
+            if options:
+                mock.configure(**options)
+        except ConfigError as error:
+            # One line naming the bad option, instead of a traceback into the plugin.
+            message = str(error)
+            if not message.startswith("frameio_mock marker"):
+                message = f"frameio_mock marker: {message}"
+            pytest.fail(f"@pytest.mark.{message}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -232,7 +232,7 @@ class _Reader(TomlTable):
         return value  # type: ignore[no-any-return]
 
 
-def _read_server(table: Any, where: str) -> ServerSettings:
+def read_server(table: Any, where: str) -> ServerSettings:
     reader = _Reader(table, where)
     defaults = ServerSettings()
     profile = reader.text("profile") or defaults.profile
@@ -400,7 +400,7 @@ def parse_config(document: dict[str, Any], source: str) -> Settings:
     unknown = sorted(set(document) - {"server", "clients", "users"})
     if unknown:
         raise ConfigError(f"{source}: unknown section {unknown[0]!r}")
-    server = _read_server(document.get("server", {}), f"{source}: [server]")
+    server = read_server(document.get("server", {}), f"{source}: [server]")
     clients = tuple(
         read_client(table, f"{source}: clients[{index}]")
         for index, table in enumerate(_read_list(document, "clients", source))

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import fields
+from difflib import get_close_matches
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,6 +35,8 @@ from frameio_oauth_mock.mockserver.serving import (
 )
 from frameio_oauth_mock.mockserver.settings import (
     ClientConfig,
+    ConfigError,
+    ServerSettings,
     Settings,
     UserConfig,
     load_config,
@@ -47,6 +51,20 @@ START_TIMEOUT = 15.0
 
 ClientSpec = ClientConfig | Mapping[str, Any]
 UserSpec = UserConfig | Mapping[str, Any]
+
+
+def check_server_options(
+    options: Iterable[str], where: str, also_known: tuple[str, ...] = ()
+) -> None:
+    """Refuse an option ServerSettings does not have, in one line naming it (not a TypeError)."""
+    known = [*also_known, *(field.name for field in fields(ServerSettings))]
+    for option in options:
+        if option not in known:
+            close = get_close_matches(option, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ConfigError(
+                f"{where}: unknown server option '{option}' ({hint}known: {', '.join(known)})"
+            )
 
 
 def _client(spec: ClientSpec) -> ClientConfig:
@@ -80,6 +98,7 @@ class MockServer:
         port: int = 0,
         **server_options: Any,
     ) -> None:
+        check_server_options(server_options, "MockServer()")
         base = settings or (load_config(config) if config else Settings())
         extra_users = tuple(_user(spec) for spec in users or ())
         all_users = base.users + extra_users
@@ -202,19 +221,20 @@ class MockServer:
         """Shorthand for faults.add(endpoint, ...)."""
         return self.faults.add(endpoint, **effect)
 
-    def add_client(self, spec: ClientSpec | None = None, **fields: Any) -> ClientConfig:
+    def add_client(self, spec: ClientSpec | None = None, **client_fields: Any) -> ClientConfig:
         """Register a client now: add_client(client_id="x", redirect_uris=[...], scopes=[...])."""
-        client = _client(spec if spec is not None else fields)
-        self.context.registry.add_client(client)
-        return client
+        client = _client(spec if spec is not None else client_fields)
+        # The registry fills in the profile of a client that names none: return that one.
+        return self.context.registry.add_client(client)
 
-    def add_user(self, spec: UserSpec | None = None, **fields: Any) -> UserConfig:
-        user = _user(spec if spec is not None else fields)
+    def add_user(self, spec: UserSpec | None = None, **user_fields: Any) -> UserConfig:
+        user = _user(spec if spec is not None else user_fields)
         self.context.registry.add_user(user)
         return user
 
     def configure(self, **server_options: Any) -> None:
         """Change server options while running, e.g. configure(strict=True, auto_approve=False)."""
+        check_server_options(server_options, "configure()")
         self.context.reconfigure(**server_options)
 
     def reset(self) -> None:

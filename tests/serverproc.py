@@ -30,23 +30,28 @@ def cli_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "frameio_oauth_mock", *args]
 
 
-def cli_env() -> dict[str, str]:
-    """The environment for the CLI, without settings that would change what the test expects."""
-    env = dict(os.environ)
-    env.pop("FRAMEIO_MOCK_CONFIG", None)
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for the CLI, without settings that would change what the test expects
+    (every FRAMEIO_MOCK_* variable), plus `extra`."""
+    env = {
+        name: value for name, value in os.environ.items() if not name.startswith("FRAMEIO_MOCK_")
+    }
+    env.update(extra or {})
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
     return env
 
 
-def run_cli(*args: str, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout: float = RUN_TIMEOUT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI to completion (for commands expected to fail or exit at once)."""
     return subprocess.run(
         cli_command(*args),
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env=cli_env(),
+        env=cli_env(env),
         stdin=subprocess.DEVNULL,
         timeout=timeout,
         check=False,
@@ -84,7 +89,7 @@ class _Drain(threading.Thread):
 class ServerProcess:
     """One `frameio-mock serve` subprocess."""
 
-    def __init__(self, args: Sequence[str]) -> None:
+    def __init__(self, args: Sequence[str], env: dict[str, str] | None = None) -> None:
         self.args = list(args)
         self.proc = subprocess.Popen(
             cli_command(*self.args),
@@ -93,7 +98,7 @@ class ServerProcess:
             stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
-            env=cli_env(),
+            env=cli_env(env),
         )
         assert self.proc.stdout is not None and self.proc.stderr is not None
         self._stdout = _Drain(self.proc.stdout)
@@ -160,8 +165,10 @@ class ServerPool:
     def __init__(self) -> None:
         self.servers: list[ServerProcess] = []
 
-    def start(self, *args: str, timeout: float = START_TIMEOUT) -> ServerProcess:
-        server = ServerProcess(["serve", *args])
+    def start(
+        self, *args: str, timeout: float = START_TIMEOUT, env: dict[str, str] | None = None
+    ) -> ServerProcess:
+        server = ServerProcess(["serve", *args], env)
         self.servers.append(server)
         server.wait_ready(timeout)
         return server

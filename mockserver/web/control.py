@@ -122,7 +122,7 @@ class ControlAPI:
         registry = self.ctx.registry
         if request.method == "POST":
             client = read_client(await self._json_object(request), "client")
-            registry.add_client(client)
+            client = registry.add_client(client)  # with its profile filled in
             return JSONResponse(_client_json(client), 201)
         return JSONResponse([_client_json(client) for client in registry.clients.values()])
 
