@@ -127,10 +127,11 @@ def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def _serve_settings(
-    args: argparse.Namespace, environ: Mapping[str, str]
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
 ) -> tuple[Settings, str | None]:
     """Settings from the config file, the inline JSON or the demo, then the FRAMEIO_MOCK_*
     variables, then the flags; and where the configuration came from (None: the demo)."""
+    environ = os.environ if environ is None else environ
     inline = environ.get(JSON_CONFIG_VARIABLE) or None
     if inline is not None and args.config is not None:
         raise UsageError(

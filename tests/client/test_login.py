@@ -182,10 +182,6 @@ def test_cli_login_prints_the_token_and_takes_a_secret(
         (["--base-url", "ftp://x"], "--base-url: must be an http(s) URL"),
         (["--redirect-uri", "http://example.com/cb"], "--redirect-uri: http is allowed only"),
         (["--timeout", "0"], "--timeout must be positive"),
-        (
-            ["--no-browser", "--timeout", "0.2", "--redirect-uri", ANY_PORT_REDIRECT],
-            "login_timeout",
-        ),
     ],
 )
 def test_cli_errors_are_one_line_and_exit_2(
@@ -195,6 +191,16 @@ def test_cli_errors_are_one_line_and_exit_2(
     _, err = capsys.readouterr()
     lines = [line for line in err.splitlines() if line.startswith("frameio-mock: error:")]
     assert len(lines) == 1 and message in lines[0], err
+
+
+def test_cli_login_timeout_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # A server that answers, and a browser that never comes back.
+    with MockServer() as mock:
+        args = ["--base-url", mock.url, "--no-browser", "--timeout", "0.2"]
+        assert main(["login", *args, "--redirect-uri", ANY_PORT_REDIRECT]) == 2
+    _, err = capsys.readouterr()
+    lines = [line for line in err.splitlines() if line.startswith("frameio-mock: error:")]
+    assert len(lines) == 1 and "login_timeout" in lines[0], err
 
 
 def test_cli_reports_an_unreachable_server_in_one_line(
