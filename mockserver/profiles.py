@@ -95,6 +95,8 @@ class Profile:
     invalid_client_challenge: str | None = None
     # Scope the resource API (/v2/me) requires.
     me_scope: str = "account.read"
+    # Endpoints (by name) a browser app may call from another origin (CORS); never authorize.
+    cors_endpoints: frozenset[str] = frozenset()
     # Scope the V4 API requires (every IMS user and server-to-server credential has openid).
     v4_scope: str = "openid"
     # Characters that separate scopes in a request (IMS also takes commas).
@@ -349,6 +351,7 @@ ADOBE_IMS = Profile(
     ),
     advertised_pkce_methods=("S256", "plain"),
     me_scope="",
+    cors_endpoints=frozenset(["token", "revoke", "userinfo", "jwks"]),
     scope_separators=" ,",
     secret_methods_interchangeable=True,
     parameters_in_query=True,

@@ -39,6 +39,9 @@ class ClientConfig:
     profile: str = ""
     # `audience` values it may request (Hydra's whitelist; none by default).
     audience: tuple[str, ...] = ()
+    # Browser origins this public (SPA) client calls the token endpoint from (CORS);
+    # none configured: the origins of its redirect URIs.
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.token_endpoint_auth_method:
@@ -51,6 +54,17 @@ class ClientConfig:
     def is_public(self) -> bool:
         """A PKCE app: no secret, authenticates with its client_id alone."""
         return self.token_endpoint_auth_method == "none"
+
+    @property
+    def browser_origins(self) -> tuple[str, ...]:
+        """Where a public client runs in a browser: its cors_origins, else the origins of
+        its http(s) redirect URIs. A client with a secret has none (no secret in a browser)."""
+        if not self.is_public:
+            return ()
+        if self.cors_origins:
+            return self.cors_origins
+        origins = (origin_of(uri) for uri in self.redirect_uris)
+        return tuple(dict.fromkeys(origin for origin in origins if origin))
 
 
 ACCOUNT_ROLES = ("owner", "admin", "member")
@@ -119,6 +133,10 @@ class ServerSettings:
     # advertises (Basic or the body), and a state_min_length overrides the profile's.
     any_secret_method: bool = False
     state_min_length: int | None = None
+    # Origins allowed to call the CORS endpoints (IMS token, revoke, userinfo, keys) from a
+    # browser, besides the public clients' own; cors_legacy_token adds /oauth2/token.
+    cors_origins: tuple[str, ...] = ()
+    cors_legacy_token: bool = False
 
 
 @dataclass(frozen=True)
@@ -205,6 +223,25 @@ def redirect_uri_problem(uri: str) -> str | None:
     return None
 
 
+def origin_of(uri: str) -> str | None:
+    """scheme://host[:port] of an http(s) URL (RFC 6454), None for other schemes."""
+    try:
+        parts = urlsplit(uri)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
+    except ValueError:
+        return None
+
+
+def origin_problem(value: str) -> str | None:
+    """Why `value` is not a browser origin (scheme://host[:port]), or None if it is."""
+    origin = origin_of(value)
+    if origin is None or origin != value.rstrip("/").lower():
+        return f"{value!r} is not an origin (scheme://host[:port], no path)"
+    return None
+
+
 class _Reader(TomlTable):
     """Reads one table of the configuration file."""
 
@@ -230,6 +267,14 @@ class _Reader(TomlTable):
         if value is not None and not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{self.where}: '{key}' must be a list of strings")
         return value  # type: ignore[no-any-return]
+
+    def origins(self, key: str) -> tuple[str, ...]:
+        values = self.texts(key) or []
+        for value in values:
+            problem = origin_problem(value)
+            if problem:
+                raise ConfigError(f"{self.where}: '{key}': {problem}")
+        return tuple(value.rstrip("/") for value in values)
 
 
 def read_server(table: Any, where: str) -> ServerSettings:
@@ -260,6 +305,8 @@ def read_server(table: Any, where: str) -> ServerSettings:
         signing_key_file=reader.text("signing_key_file"),
         admin_token=reader.text("admin_token"),
         api_rate_limit=reader.number("api_rate_limit") or defaults.api_rate_limit,
+        cors_origins=reader.origins("cors_origins"),
+        cors_legacy_token=bool(reader.flag("cors_legacy_token")),
     )
     reader.finish()
     return server
@@ -281,6 +328,7 @@ def read_client(table: Any, where: str) -> ClientConfig:
         response_types=tuple(reader.texts("response_types") or ClientConfig.response_types),
         profile=reader.text("profile") or "",
         audience=tuple(reader.texts("audience") or ()),
+        cors_origins=reader.origins("cors_origins"),
     )
     reader.finish()
     return client
@@ -355,6 +403,12 @@ def client_problem(client: ClientConfig, profile: Profile) -> str | None:
         return "has a client_secret but token_endpoint_auth_method 'none'"
     if method != "none" and not client.client_secret:
         return f"token_endpoint_auth_method '{method}' needs a client_secret"
+    if client.cors_origins and not client.is_public:
+        return "has cors_origins but a client_secret (a browser app cannot keep a secret)"
+    for origin in client.cors_origins:
+        problem = origin_problem(origin)
+        if problem:
+            return f"cors_origins: {problem}"
     for grant in client.grant_types:
         if grant not in profile.grant_types:
             return f"unknown grant type '{grant}'"

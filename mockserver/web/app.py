@@ -12,6 +12,7 @@ from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import Settings
 from frameio_oauth_mock.mockserver.web.authorize import AuthorizationPages
 from frameio_oauth_mock.mockserver.web.control import ControlAPI
+from frameio_oauth_mock.mockserver.web.cors import CorsMiddleware
 from frameio_oauth_mock.mockserver.web.exposure import Exposure
 from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
 from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
@@ -42,7 +43,12 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         for route in _profile_routes(context.for_profile(profile_name), exposure)
     ]
     routes += [Route("/health", health, methods=["GET", "HEAD"]), *control.routes()]
-    app = Starlette(routes=routes, middleware=[Middleware(HarnessMiddleware, ctx=context)])
+    # CORS outermost: preflights are answered before the request log and faults see them.
+    middleware = [
+        Middleware(CorsMiddleware, ctx=context),
+        Middleware(HarnessMiddleware, ctx=context),
+    ]
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.context = context
     app.state.exposure = exposure
     return app

@@ -44,6 +44,7 @@ def _client_json(client: Any) -> dict[str, Any]:
         "token_endpoint_auth_method": client.token_endpoint_auth_method,
         "grant_types": list(client.grant_types),
         "profile": client.profile,
+        "cors_origins": list(client.cors_origins),
     }
 
 
