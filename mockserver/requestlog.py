@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 # Parameter names whose values are secrets or bearer credentials.
 SECRET_PARAMETERS = frozenset(
@@ -147,6 +147,36 @@ def answer_facts(body: bytes) -> tuple[dict[str, str], str | None, str | None]:
     )
 
 
+def error_facts(body: bytes) -> tuple[str | None, str | None]:
+    """The error and its description in an error answer: OAuth's `{"error",
+    "error_description"}`, or the V4 API's `{"errors": [{"title", "detail"}]}`."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None, None
+    if not isinstance(document, dict):
+        return None, None
+    if isinstance(document.get("error"), str):
+        description = document.get("error_description")
+        return document["error"], description if isinstance(description, str) else None
+    errors = document.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        title, detail = errors[0].get("title"), errors[0].get("detail")
+        return (
+            title if isinstance(title, str) else None,
+            detail if isinstance(detail, str) else None,
+        )
+    return None, None
+
+
+def redirect_error(location: str) -> tuple[str | None, str | None]:
+    """The OAuth error an authorization-response redirect carries, if any."""
+    if "error=" not in location:
+        return None, None
+    params = dict(parse_qsl(urlsplit(location).query or urlsplit(location).fragment))
+    return params.get("error"), params.get("error_description")
+
+
 @dataclass
 class LoggedRequest:
     """One request and its answer, as a test would want to inspect it."""
@@ -169,6 +199,7 @@ class LoggedRequest:
     shapes: dict[str, str] = field(default_factory=dict)
     # Token answers: fingerprints of what they handed out, or the OAuth error they gave.
     issued: dict[str, str] = field(default_factory=dict)
+    # Any error answer (and error redirect): the error and the reason it gave.
     error: str | None = None
     error_description: str | None = None
 

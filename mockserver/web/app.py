@@ -15,6 +15,7 @@ from frameio_oauth_mock.mockserver.web.control import ControlAPI
 from frameio_oauth_mock.mockserver.web.cors import CorsMiddleware
 from frameio_oauth_mock.mockserver.web.exposure import Exposure
 from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
+from frameio_oauth_mock.mockserver.web.inspector import Inspector
 from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
 from frameio_oauth_mock.mockserver.web.token import TokenEndpoint
 from frameio_oauth_mock.mockserver.web.v4 import V4Endpoints
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         for route in _profile_routes(context.for_profile(profile_name), exposure)
     ]
     routes += [Route("/health", health, methods=["GET", "HEAD"]), *control.routes()]
+    routes += Inspector(context, exposure).routes()
     # CORS outermost: preflights are answered before the request log and faults see them.
     middleware = [
         Middleware(CorsMiddleware, ctx=context),

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from frameio_oauth_mock.mockserver.faults import FaultError
+from frameio_oauth_mock.mockserver.inspection import describe_token
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.grants import issue_without_authorization
 from frameio_oauth_mock.mockserver.settings import ConfigError, read_client, read_user
@@ -72,6 +73,7 @@ class ControlAPI:
             ("/clock", self.clock, ["GET", "POST"]),
             ("/reset", self.reset, ["POST"]),
             ("/tokens", self.tokens, ["POST"]),
+            ("/tokens/inspect", self.inspect_token, ["POST"]),
         ]
         return [
             Route(PREFIX + path, self._guarded(handler), methods=m) for path, handler, m in table
@@ -161,18 +163,22 @@ class ControlAPI:
             log.clear()
             return Response(status_code=204)
         criteria: dict[str, Any] = {}
+        since = 0
         for name, value in request.query_params.items():
-            if name == "status":
+            if name in ("status", "since"):
                 if not value.isdigit():
-                    raise ControlError("status: must be a number")
-                criteria["status"] = int(value)
+                    raise ControlError(f"{name}: must be a number")
+                if name == "since":  # only entries after this id: what a poller has not seen
+                    since = int(value)
+                else:
+                    criteria["status"] = int(value)
             elif name in _LOG_FILTERS:
                 criteria[name] = value
             else:
                 raise ControlError(
-                    f"{name}: unknown filter (use {', '.join(_LOG_FILTERS)}, status)"
+                    f"{name}: unknown filter (use {', '.join(_LOG_FILTERS)}, status, since)"
                 )
-        entries = log.filter(**criteria)
+        entries = [entry for entry in log.filter(**criteria) if entry.id > since]
         return JSONResponse(
             {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
         )
@@ -214,6 +220,13 @@ class ControlAPI:
     async def reset(self, request: Request) -> Response:
         self.ctx.reset()
         return Response(status_code=204)
+
+    async def inspect_token(self, request: Request) -> Response:
+        data = await self._json_object(request)
+        token = data.get("token")
+        if not isinstance(token, str) or not token.strip():
+            raise ControlError("token: required, the token (or id_token or code) to look up")
+        return JSONResponse(describe_token(self.ctx, token))
 
     async def tokens(self, request: Request) -> Response:
         data = await self._json_object(request)

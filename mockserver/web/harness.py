@@ -22,9 +22,11 @@ from frameio_oauth_mock.mockserver.oauth.v4api import error_body as v4_error_bod
 from frameio_oauth_mock.mockserver.requestlog import (
     LoggedRequest,
     answer_facts,
+    error_facts,
     redact_url,
     redacted_headers,
     redacted_params,
+    redirect_error,
     secret_shapes,
 )
 from frameio_oauth_mock.mockserver.web.forms import PARSED_FORM_KEY, PARSED_QUERY_KEY
@@ -36,7 +38,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-UNLOGGED_PREFIXES = ("/_mock/", "/health")
+UNLOGGED_PREFIXES = ("/_mock/", "/health", "/inspect/")
 GATEWAY_PAGE = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -90,7 +92,8 @@ class HarnessMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(UNLOGGED_PREFIXES):
+        # The control API and the inspector watch the log; they are not part of it.
+        if scope["type"] != "http" or path == "/" or path.startswith(UNLOGGED_PREFIXES):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -128,8 +131,10 @@ class HarnessMiddleware:
             grant_type=grant_type,
             shapes=secret_shapes([*query, *form]),
         )
-        # Token answers are read (never kept) for what they issued or refused.
-        answer: list[bytes] | None = [] if endpoint == "token" else None
+        # Token answers, and every error answer, are read (never kept) for what they issued
+        # or refused and why.
+        answer: list[bytes] = []
+        reading = [endpoint == "token"]  # a cell the nested send can switch on
 
         async def replay() -> Message:
             nonlocal body
@@ -146,12 +151,16 @@ class HarnessMiddleware:
                     for name, value in message.get("headers", []):
                         if name.lower() == b"location":
                             entry.location = redact_url(value.decode("latin-1"))
-            elif answer is not None and message["type"] == "http.response.body":
+                            entry.error, entry.error_description = redirect_error(entry.location)
+                elif status >= 400:
+                    reading[0] = True
+            elif reading[0] and message["type"] == "http.response.body":
                 answer.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    entry.issued, entry.error, entry.error_description = answer_facts(
-                        b"".join(answer)
-                    )
+                    content = b"".join(answer)
+                    entry.issued, entry.error, entry.error_description = answer_facts(content)
+                    if entry.status >= 400:
+                        entry.error, entry.error_description = error_facts(content)
             await send(message)
 
         try:

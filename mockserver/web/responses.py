@@ -74,9 +74,14 @@ def redirect(location: str, status: int = 303) -> Response:
     return Response(status_code=status, headers={"Location": location, **REDIRECT_HEADERS})
 
 
+def render(template: str, **values: Any) -> str:
+    return _templates().get_template(template).render(**values)
+
+
 def page(template: str, status: int = 200, **values: Any) -> Response:
-    html = _templates().get_template(template).render(**values)
-    return Response(html, status, headers=PAGE_HEADERS, media_type="text/html")
+    return Response(
+        render(template, **values), status, headers=PAGE_HEADERS, media_type="text/html"
+    )
 
 
 def error_page(profile: Profile, error: OAuthError, status: int | None = None) -> Response:
