@@ -21,17 +21,32 @@ from frameio_oauth_mock.mockserver.requestlog import SECRET_HEADERS, SECRET_PARA
 # Response headers that may carry a secret besides the request's credential headers.
 _SECRET_RESPONSE_HEADERS = frozenset(["set-cookie"])
 _MIN_SECRET_LENGTH = 4  # shorter literals would blank out ordinary words
+# Parameters that are never secret, whatever literal secret they happen to contain.
+_PUBLIC_PARAMETERS = frozenset(["client_id", "response_type", "grant_type", "token_type_hint"])
+# Values the suite makes up ("conformance-invalid-code") are evidence, not credentials.
+MADE_UP_PREFIX = "conformance-"
+
+
+def _secret_value(name: str, value: str) -> bool:
+    return name in SECRET_PARAMETERS and bool(value) and not value.startswith(MADE_UP_PREFIX)
 
 
 class Redactor:
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] = (), public: Iterable[str] = ()) -> None:
+        # Values shown as they are even if a secret equals them (client ids).
+        self._public = frozenset(public)
         self._secrets: set[str] = set()
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: str | None) -> None:
         """Also hide this literal value wherever it appears (e.g. a token a check received)."""
-        if secret and len(secret) >= _MIN_SECRET_LENGTH:
+        if (
+            secret
+            and len(secret) >= _MIN_SECRET_LENGTH
+            and secret not in self._public
+            and not secret.startswith(MADE_UP_PREFIX)
+        ):
             self._secrets.add(secret)
 
     def text(self, text: str) -> str:
@@ -43,7 +58,14 @@ class Redactor:
 
     def pairs(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         return [
-            (name, fingerprint(value) if name in SECRET_PARAMETERS and value else self.text(value))
+            (
+                name,
+                value
+                if name in _PUBLIC_PARAMETERS
+                else fingerprint(value)
+                if _secret_value(name, value)
+                else self.text(value),
+            )
             for name, value in pairs
         ]
 
@@ -104,7 +126,7 @@ class Redactor:
             return {
                 key: (
                     fingerprint(item)
-                    if key in SECRET_PARAMETERS and isinstance(item, str) and item
+                    if isinstance(item, str) and _secret_value(key, item)
                     else self._json(item)
                 )
                 for key, item in value.items()

@@ -31,7 +31,7 @@ class ServerContext:
 
     @classmethod
     def open(cls, target: Target) -> ServerContext:
-        redactor = Redactor(target.secrets())
+        redactor = Redactor(target.secrets(), [client.client_id for client in target.clients])
         options = target.options
         api = Http(redactor, options.timeout, options.verify_tls)
         try:

@@ -68,13 +68,20 @@ def allowed_error_text(value: str) -> bool:
 
 
 def grant_refusal(label: str, call: Call, expected: tuple[str, ...] = ("invalid_grant",)) -> Case:
-    """A token request that must be refused for its grant: FAIL if tokens came back, ERROR
-    if client authentication failed first (the grant was never judged), WARN for another
-    error code than `expected`."""
+    """A token-endpoint request that must be refused, graded the same way in every check:
+    FAIL if tokens came back; ERROR if client authentication failed when the check meant to
+    judge the grant (it never was); PASS for an `expected` error code; WARN for any other
+    refusal, including one without a JSON error (S50 grades error shapes as such)."""
     body = call.json() or {}
     if call.status == 200 and body.get("access_token"):
         return failed(label, "tokens issued", call.evidence())
     code = body.get("error")
+    if not isinstance(code, str):
+        return warned(
+            label,
+            f"refused with HTTP {call.status} but no error code, expected {' or '.join(expected)}",
+            call.evidence(),
+        )
     if code == "invalid_client" and code not in expected:
         return Case(
             label,

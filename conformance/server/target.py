@@ -121,6 +121,7 @@ class Target:
             ],
             "user": self.user.username,
             "login": self.login.strategy,
+            "authorization_params": dict(self.authorization_params),
         }
 
 

@@ -57,8 +57,18 @@ FLAWS = (
     "bearer_challenge",  # a 401 after Basic names the Bearer scheme
     "login_fails",  # no password is ever accepted
 )
-# Not flaws: page shapes the form driver must operate (or report it cannot operate).
-PAGE_SHAPES = ("checkbox_consent", "deny_link", "no_deny", "interstitial")
+# Not flaws of the kind a check convicts: shapes the suite must operate or grade consistently.
+SHAPES = (
+    "checkbox_consent",
+    "deny_link",
+    "no_deny",
+    "interstitial",
+    "require_nonce",
+    "empty_errors",
+    "scope_denied",
+    "resource_error",
+    "public_no_refresh",
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,11 @@ class Flaws:
     # A page between login and consent: "script" submits itself (as form_post pages do),
     # "button" is a form of hidden fields with a button no driver can know the meaning of.
     interstitial: str = ""
+    require_nonce: bool = False  # authorization requests without a nonce are refused
+    empty_errors: bool = False  # invalid_grant is a 400 with an empty body
+    scope_denied: bool = False  # an unknown scope is answered access_denied
+    resource_error: str = ""  # the error /me names in its challenges instead of RFC 6750's
+    public_no_refresh: bool = False  # the public client's refresh tokens are refused
 
 
 RACE_WINDOW = 0.2  # seconds between the check and the update when a race is seeded
@@ -110,12 +125,13 @@ def _tokens(body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-def _error(error: str, status: int = 400, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": error}, status, headers=headers)
-
-
 def make_app(flaws: Flaws = Flaws()) -> Starlette:
     state = State()
+
+    def _error(error: str, status: int = 400, headers: dict[str, str] | None = None) -> Response:
+        if flaws.empty_errors and error == "invalid_grant":
+            return Response(status_code=400)
+        return JSONResponse({"error": error}, status, headers=headers)
 
     def redirect_error(params: dict[str, str], error: str) -> Response:
         query = urlencode({"error": error, "state": params.get("state", "")})
@@ -159,7 +175,11 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
         if params.get("response_type") != "code":
             return redirect_error(params, "unsupported_response_type")
         if not set(params.get("scope", "read").split()) <= SCOPES:
-            return redirect_error(params, "invalid_scope")
+            return redirect_error(
+                params, "access_denied" if flaws.scope_denied else "invalid_scope"
+            )
+        if flaws.require_nonce and not params.get("nonce"):
+            return redirect_error(params, "invalid_request")
         if not params.get("code_challenge") or params.get("code_challenge_method") != "S256":
             return redirect_error(params, "invalid_request")
         request_id = secrets.token_urlsafe(24)
@@ -226,7 +246,7 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
                 '<button type="submit" name="decision" value="allow">Allow</button>'
                 '<button type="submit" name="decision" value="deny">Deny</button></form>'
             )
-            response.set_cookie("session", request.cookies["session"])  # no SameSite
+            response.set_cookie("session", request.cookies["session"], samesite=None)
             return response
         csrf = secrets.token_urlsafe(24)
         params["csrf"] = csrf
@@ -402,6 +422,8 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
         return issue(client_id, grant.get("scope", "read"), grant["tokens"])
 
     async def rotate(client_id: str, form: dict[str, str]) -> Response:
+        if flaws.public_no_refresh and CLIENTS[client_id][1] == "none":
+            return _error("invalid_client")
         grant = state.refresh.get(form.get("refresh_token", ""))
         if grant is None or grant["client_id"] != client_id:
             return _error("invalid_grant")
@@ -434,10 +456,12 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
         value = header[7:] if header.lower().startswith("bearer ") else ""
         if not value and flaws.token_in_query:
             value = request.query_params.get("access_token", "")
+        wrong = f', error="{flaws.resource_error}"' if flaws.resource_error else ""
         if not value:
-            return Response(status_code=401, headers={"WWW-Authenticate": 'Bearer realm="me"'})
+            challenge = f'Bearer realm="me"{wrong}'
+            return Response(status_code=401, headers={"WWW-Authenticate": challenge})
         if value not in state.access:
-            challenge = 'Bearer realm="me", error="invalid_token"'
+            challenge = f'Bearer realm="me", error="{flaws.resource_error or "invalid_token"}"'
             return Response(status_code=401, headers={"WWW-Authenticate": challenge})
         return JSONResponse({"sub": USERNAME})
 
@@ -481,7 +505,7 @@ DEFAULT_OPTIONS = {
 }
 
 
-def target_toml(url: str, options: dict[str, str] | None = None) -> str:
+def target_toml(url: str, options: dict[str, str] | None = None, extra: str = "") -> str:
     """The target file for a seeded server at `url`; `options` override [options] values
     (TOML literals)."""
     clients = []
@@ -506,16 +530,20 @@ def target_toml(url: str, options: dict[str, str] | None = None) -> str:
             f'[user]\nusername = "{USERNAME}"\npassword = "{PASSWORD}"',
             '[login]\nstrategy = "form"',
             "[options]\n" + "".join(f"{key} = {value}\n" for key, value in chosen.items()),
+            extra,
         ]
     )
 
 
 @contextmanager
 def seeded(
-    tmp_path: Path, flaws: Flaws = Flaws(), options: dict[str, str] | None = None
+    tmp_path: Path,
+    flaws: Flaws = Flaws(),
+    options: dict[str, str] | None = None,
+    extra: str = "",
 ) -> Iterator[Path]:
-    """A seeded server running, and the path of a target file for it."""
+    """A seeded server running, and the path of a target file for it (`extra`: more TOML)."""
     with running(make_app(flaws)) as url:
         path = tmp_path / "seeded-target.toml"
-        path.write_text(target_toml(url, options), encoding="utf-8")
+        path.write_text(target_toml(url, options, extra), encoding="utf-8")
         yield path

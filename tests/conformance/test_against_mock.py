@@ -17,7 +17,7 @@ from frameio_oauth_mock.conformance.server.target import load_target
 from tests.conformance.support import SECRETS, serve
 
 # Never decidable from outside, whatever the server (see each check's reason).
-UNDECIDABLE = {"S11", "S42", "S54", "S60", "S61"}
+UNDECIDABLE = {"S11", "S42", "S60", "S61"}
 # Decidable only when the suite drives the login and consent pages itself.
 NEEDS_FORM_LOGIN = {"S22", "S26", "S27"}
 # Loopback test targets: TLS cannot be judged.
@@ -59,6 +59,8 @@ def test_strict_mode_passes_every_decidable_must(strict_report: Report) -> None:
 def test_strict_mode_leaves_only_the_known_undecidables(strict_report: Report) -> None:
     assert _outcomes(strict_report, Outcome.NOT_DECIDABLE) == UNDECIDABLE | NEEDS_FORM_LOGIN
     assert _outcomes(strict_report, Outcome.NOT_APPLICABLE) == LOOPBACK_TLS
+    # No throttling after wrong secrets is a finding (the mock does not throttle).
+    assert strict_report.result("S54").outcome is Outcome.WARN
     # What strict mode adds over the real server is graded as present.
     for check_id in ("S16", "S17", "S21", "S36", "S40", "S41", "S58", "S65"):
         assert strict_report.result(check_id).outcome is Outcome.PASS, check_id

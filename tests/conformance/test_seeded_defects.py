@@ -3,15 +3,17 @@ exactly one way, every flaw caught by its check, and the honest server passing t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from frameio_oauth_mock.conformance.model import Outcome, Report
+from frameio_oauth_mock.conformance.report import to_json
 from frameio_oauth_mock.conformance.server.suite import run_server_suite
 from frameio_oauth_mock.conformance.server.target import load_target
-from tests.conformance.seeded import Flaws, seeded
+from tests.conformance.seeded import CLIENTS, PASSWORD, Flaws, seeded
 from tests.conformance.test_against_mock import NEEDS_NO_CODE
 
 # Each flaw, and the checks that must fail because of it.
@@ -20,6 +22,8 @@ CAUGHT_BY = {
     "refresh_race": {"S65"},
     "no_pkce_check": {"S43", "S45"},
     "redirect_prefix": {"S7"},
+    "consent_by_challenge": {"S27"},  # hidden code_challenge is no CSRF token
+    "bearer_challenge": {"S36"},  # a 401 after Basic must challenge Basic
 }
 
 
@@ -112,3 +116,70 @@ def test_an_unknown_form_is_reported_not_submitted(tmp_path: Path) -> None:
     assert "cannot operate the page at http://" in s13.summary and "/step" in s13.summary
     for check_id in ("S4", "S44"):  # refusal checks: their precondition failed
         assert report.result(check_id).outcome is Outcome.NOT_DECIDABLE
+
+
+def test_the_honest_server_gets_warns_only_where_it_departs(honest: Report) -> None:
+    # S54: no throttling after wrong secrets is a finding, not "not decidable".
+    assert honest.result("S54").outcome is Outcome.WARN
+    # S49: its error responses carry no Cache-Control, and carry no tokens either.
+    assert honest.result("S49").outcome is Outcome.PASS
+
+
+def test_evidence_shows_client_ids_and_made_up_values(honest: Report) -> None:
+    text = json.dumps(to_json(honest))
+    assert "client_id=app" in text and "response_type=code" in text
+    assert "conformance-invalid-code" in text  # a made-up code is no secret
+    for secret, _ in CLIENTS.values():
+        assert secret is None or secret not in text
+    assert PASSWORD not in text
+
+
+def test_fixed_authorization_parameters(tmp_path: Path) -> None:
+    """A server that demands a nonce: the target file's [authorization_params] adds it."""
+    with seeded(tmp_path, Flaws(require_nonce=True)) as path:
+        without = _run(path, ["S13"])
+    assert without.result("S13").outcome is not Outcome.PASS
+    extra = '[authorization_params]\nnonce = "n-0S6_WzA2Mj"\n'
+    with seeded(tmp_path, Flaws(require_nonce=True), extra=extra) as path:
+        report = _run(path, ["S2", "S13", "S7"])
+    assert {r.info.id: r.outcome for r in report.results} == dict.fromkeys(
+        ["S2", "S7", "S13"], Outcome.PASS
+    )
+    request = report.result("S13").verdict.evidence[0].request.start_line
+    assert request.startswith("GET ") and "nonce=n-0S6_WzA2Mj" in request
+    assert report.target["authorization_params"] == {"nonce": "n-0S6_WzA2Mj"}
+
+
+def test_one_response_shape_one_grade(tmp_path: Path) -> None:
+    """A 400 with an empty body where invalid_grant belongs is the same warn everywhere."""
+    with seeded(tmp_path, Flaws(empty_errors=True)) as path:
+        report = _run(path, ["S38", "S55", "S59"])
+    for check_id in ("S38", "S55", "S59"):
+        verdict = report.result(check_id).verdict
+        assert verdict.outcome is Outcome.WARN, check_id
+        assert "refused with HTTP 400 but no error code" in verdict.summary, check_id
+
+
+def test_access_denied_is_no_answer_to_a_bad_scope(tmp_path: Path) -> None:
+    with seeded(tmp_path, Flaws(scope_denied=True)) as path:
+        report = _run(path, ["S12"])
+    verdict = report.result("S12").verdict
+    assert verdict.outcome is Outcome.WARN
+    assert "invalid_scope: answered error=access_denied, expected invalid_scope" in verdict.summary
+
+
+def test_resource_errors_must_be_rfc_6750s(tmp_path: Path) -> None:
+    with seeded(tmp_path, Flaws(resource_error="access_denied")) as path:
+        report = _run(path, ["S63"])
+    verdict = report.result("S63").verdict
+    assert verdict.outcome is Outcome.FAIL
+    assert "no token: error='access_denied' is not an RFC 6750 error" in verdict.summary
+    assert "invalid token: HTTP 401" in verdict.summary
+
+
+def test_a_public_client_that_cannot_refresh_is_a_finding(tmp_path: Path) -> None:
+    with seeded(tmp_path, Flaws(public_no_refresh=True)) as path:
+        report = _run(path, ["S58"])
+    verdict = report.result("S58").verdict
+    assert verdict.outcome is Outcome.WARN
+    assert "public was issued a refresh token but its refresh was refused" in verdict.summary

@@ -163,8 +163,11 @@ def omitted_redirect_uri(ctx: ServerContext) -> Verdict:
     return Verdict.passed(f"not redirected: {refusal(got)}", got.evidence())
 
 
-def _error_case(label: str, got: Authorization, sent_state: str | None) -> Case:
-    """An authorization error must come back to the client with the exact state."""
+def _error_case(
+    label: str, got: Authorization, sent_state: str | None, expected: str | None = None
+) -> Case:
+    """An authorization error must come back to the client with the exact state (and, when
+    `expected` is given, with that error: access_denied is no answer to a bad scope)."""
     if got.code is not None:
         return Case(label, Outcome.NOT_APPLICABLE, "no error: the server accepted it")
     if not got.error:
@@ -177,6 +180,8 @@ def _error_case(label: str, got: Authorization, sent_state: str | None) -> Case:
             return failed(label, f"{name} has characters outside RFC 6749 A.7", got.evidence())
     if got.error not in AUTHORIZATION_ERRORS:
         return warned(label, f"error {got.error!r} is not a registered code", got.evidence())
+    if expected is not None and got.error != expected:
+        return warned(label, f"answered error={got.error}, expected {expected}", got.evidence())
     return passed(label, f"error={got.error} with the exact state", got.evidence())
 
 
@@ -191,19 +196,22 @@ def error_redirects(ctx: ServerContext) -> Verdict:
     controls.require(ctx, client)
     state = ctx.target.options.state
     cases = [
-        _error_case("invalid_scope", authorize(ctx, client, scope=UNKNOWN_SCOPE), state),
+        _error_case(
+            "invalid_scope",
+            authorize(ctx, client, scope=UNKNOWN_SCOPE),
+            state,
+            "invalid_scope",
+        ),
         _error_case(
             "unsupported_response_type",
             authorize(ctx, client, response_type="conformance_unknown"),
             state,
+            "unsupported_response_type",
         ),
     ]
     if ctx.target.login.strategy == "form":
         denied = authorize(ctx, client, browser=ctx.new_browser(), decision="deny")
-        case = _error_case("access_denied", denied, state)
-        if case.outcome is Outcome.PASS and denied.error != "access_denied":
-            case = warned("access_denied", f"deny answered with {denied.error}", denied.evidence())
-        cases.append(case)
+        cases.append(_error_case("access_denied", denied, state, "access_denied"))
     decided = [case for case in cases if case.outcome is not Outcome.NOT_APPLICABLE]
     if not decided:
         return Verdict.not_decidable("the server accepted every request meant to fail")
@@ -217,7 +225,11 @@ def success_response(ctx: ServerContext) -> Verdict:
     returned = got.params.get("state")
     if returned != sent:
         return Verdict.failed(f"state sent {sent!r}, came back {returned!r}", got.evidence())
-    return Verdict.passed(f"code and state {sent!r} returned unchanged", got.evidence())
+    return Verdict.passed(
+        f"code and state {sent!r} returned unchanged",
+        got.first_evidence("the authorization request"),
+        got.evidence(),
+    )
 
 
 @check("S28", "Implicit grant (response_type=token) not offered", "RFC 9700 2.1.2", Level.SHOULD)

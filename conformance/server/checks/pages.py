@@ -171,12 +171,35 @@ def authenticate_first(ctx: ServerContext) -> Verdict:
     return grade(cases, "interaction required")
 
 
+def _request_values(pairs: list[tuple[str, str]]) -> set[str]:
+    """Every value of the authorization request: the attacker who crafts it knows them all
+    (state, code_challenge, nonce, client_id...), so none of them can be a CSRF token."""
+    return {value for _, value in pairs if value}
+
+
+def _samesite_protected(drive: Drive) -> bool:
+    """Whether every cookie the pages set is SameSite=Lax or Strict: then a cross-site POST
+    carries none of them, and modern browsers block the forgery for the server."""
+    cookies = [
+        value
+        for call in drive.calls
+        if call.response is not None
+        for value in call.response.headers.get_list("set-cookie")
+    ]
+    return bool(cookies) and all(
+        re.search(r";\s*samesite\s*=\s*(lax|strict)", cookie, re.I) for cookie in cookies
+    )
+
+
 @check("S27", "Consent form protected against CSRF", ("RFC 6749 10.12", "RFC 9700 4.7"), Level.MUST)
 def consent_csrf(ctx: ServerContext) -> Verdict:
     if ctx.target.login.strategy != "form":
         return Verdict.not_decidable(
             "needs the form strategy: the suite must hold the consent form to tamper with it"
         )
+    # Positive control: the consent form as the server served it, submitted unchanged, gives
+    # a code (in its own browser, so the forged attempt below is on a fresh form).
+    controls.require(ctx, ctx.primary)
     browser = ctx.new_browser()
     pairs, redirect, *_ = authorization_pairs(ctx, ctx.primary)
     form_driver = driver(ctx, browser, redirect)
@@ -190,32 +213,55 @@ def consent_csrf(ctx: ServerContext) -> Verdict:
         )
     page_evidence = (drive.last.evidence(),) if drive.last else ()
     button = form.button(APPROVE_WORDS)
-    full = form.pairs({}, button)
-    stripped_names = {name for name, _ in full if _CSRF_NAMES.search(name)}
-    if not stripped_names:
-        # No field named as an anti-forgery token: an unguessable per-request identifier in
-        # a hidden field or in the action URL protects the form just as well.
-        random_fields = [
-            f.name for f in form.fields if f.type == "hidden" and _RANDOM_VALUE.fullmatch(f.value)
-        ]
-        if random_fields or _RANDOM_SEGMENT.search(form.action):
-            where = f"hidden field {random_fields[0]!r}" if random_fields else "its action URL"
-            return Verdict.passed(
-                f"no CSRF-named field, but {where} carries an unguessable identifier",
-                *page_evidence,
-            )
-        return Verdict.warned(
-            "the consent form carries no token; only cookies (SameSite) could protect it",
+    full = form.pairs({}, button, tick=True)
+    known = _request_values(pairs)
+    # Only values the server chose count as anti-forgery tokens: a field named like one, or a
+    # hidden random-looking value, that the authorization request did not carry.
+    server_chosen = {
+        f.name
+        for f in form.fields
+        if f.value
+        and f.value not in known
+        and (
+            _CSRF_NAMES.search(f.name) or (f.type == "hidden" and _RANDOM_VALUE.fullmatch(f.value))
+        )
+    }
+    segment = _RANDOM_SEGMENT.search(form.action)
+    action_token = segment is not None and segment.group(0).strip("/") not in known
+    if server_chosen:
+        forged = [(name, value) for name, value in full if name not in server_chosen]
+        call = form_driver.submit(form, forged, button.action if button else "")
+        names = ", ".join(sorted(server_chosen))
+        if call.is_redirect and "code=" in call.location:
+            return Verdict.failed(f"consent accepted without {names}", call.evidence())
+        return Verdict.passed(
+            f"consent without {names} refused (HTTP {call.status})", call.evidence()
+        )
+    if action_token:
+        return Verdict.passed(
+            "no server-chosen field, but the form's action URL carries an unguessable "
+            "identifier the authorization request did not",
             *page_evidence,
         )
-    forged = [(name, value) for name, value in full if name not in stripped_names]
-    call = form_driver.submit(form, forged)
-    reached = call.is_redirect and "code=" in call.location
-    if reached:
-        return Verdict.failed(
-            f"consent accepted without {', '.join(sorted(stripped_names))}", call.evidence()
+    # Every field is one an attacker knows: submit exactly what a forged page would.
+    call = form_driver.submit(form, full, button.action if button else "")
+    if not (call.is_redirect and "code=" in call.location):
+        return Verdict.not_decidable(
+            "precondition failed: the consent form, submitted as served, gave no code "
+            f"(HTTP {call.status})",
+            call.evidence(),
         )
-    return Verdict.passed(
-        f"consent without {', '.join(sorted(stripped_names))} refused (HTTP {call.status})",
-        call.evidence(),
+    if _samesite_protected(drive):
+        return Verdict.warned(
+            "the consent form carries no server-chosen value; only SameSite cookies keep a "
+            "forged POST from carrying the session",
+            *page_evidence,
+            call.evidence("a consent POST made only of values the attacker chose"),
+        )
+    return Verdict.failed(
+        "a consent POST made only of values the attacker chose "
+        f"({', '.join(sorted({name for name, _ in full})) or 'no fields'}) got a code, and the "
+        "session cookie is not SameSite",
+        *page_evidence,
+        call.evidence("the forged consent"),
     )

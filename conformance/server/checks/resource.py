@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from frameio_oauth_mock.conformance.model import Level, Verdict
 from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import obtain_tokens
 from frameio_oauth_mock.conformance.server.grading import Case, failed, grade, passed
 from frameio_oauth_mock.conformance.server.table import check
+
+# RFC 6750 3.1's error codes.
+BEARER_ERRORS = frozenset(["invalid_request", "invalid_token", "insufficient_scope"])
+
+
+def _is_bearer(challenge: str) -> bool:
+    return re.match(r"\s*bearer(\s|,|$)", challenge, re.IGNORECASE) is not None or bool(
+        re.search(r",\s*bearer(\s|,|$)", challenge, re.IGNORECASE)
+    )
+
+
+def _bearer_error(challenge: str) -> str | None:
+    found = re.search(r'\berror\s*=\s*(?:"([^"]*)"|([^\s,]+))', challenge, re.IGNORECASE)
+    return (found.group(1) if found.group(1) is not None else found.group(2)) if found else None
 
 
 @check(
@@ -28,17 +44,24 @@ def bearer_resource(ctx: ServerContext) -> Verdict:
     cases: list[Case] = []
     call = ctx.api.get(url)
     challenge = call.header("www-authenticate")
-    if call.status == 401 and challenge.lower().startswith("bearer"):
-        cases.append(passed("no token", f"401, WWW-Authenticate: {challenge}", call.evidence()))
-    else:
+    error = _bearer_error(challenge)
+    if call.status != 401 or not _is_bearer(challenge):
         cases.append(
             failed(
                 "no token", f"HTTP {call.status}, WWW-Authenticate {challenge!r}", call.evidence()
             )
         )
+    elif error is not None and error not in BEARER_ERRORS:
+        # RFC 6750 3.1: no error code is expected without credentials; one from elsewhere
+        # than its registry is wrong.
+        cases.append(
+            failed("no token", f"error={error!r} is not an RFC 6750 error", call.evidence())
+        )
+    else:
+        cases.append(passed("no token", f"401, WWW-Authenticate: {challenge}", call.evidence()))
     call = ctx.api.get(url, headers={"Authorization": "Bearer conformance-invalid-token"})
     challenge = call.header("www-authenticate")
-    if call.status == 401 and 'error="invalid_token"' in challenge:
+    if call.status == 401 and _is_bearer(challenge) and _bearer_error(challenge) == "invalid_token":
         cases.append(passed("invalid token", '401 with error="invalid_token"', call.evidence()))
     else:
         cases.append(
