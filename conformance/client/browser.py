@@ -23,9 +23,15 @@ class Browser:
     """One user agent (its cookies are the login session) for one scenario."""
 
     def __init__(
-        self, server_url: str, username: str, password: str, redactor: Redactor, decision: str
+        self,
+        server_url: str,
+        username: str,
+        password: str,
+        redactor: Redactor,
+        decision: str,
+        verify: bool = True,
     ) -> None:
-        self.http = Http(redactor, TIMEOUT, verify=True)
+        self.http = Http(redactor, TIMEOUT, verify=verify)
         self.driver = FormDriver(
             self.http,
             server_origins=frozenset([origin(server_url)]),

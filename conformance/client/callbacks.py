@@ -102,21 +102,49 @@ def shows_tampering(run: ScenarioRun, redirect: LoggedRequest) -> bool:
     return True
 
 
-def accepts_callback(what: str) -> Judge:
+def accepts_callback(what: str, refused: Outcome = Outcome.FAIL) -> Judge:
+    """The callback is accepted: its code redeemed. `refused` grades a refusal."""
+
     def judge(run: ScenarioRun) -> Case:
         record = last_record(run, DELIVER)
         problem = unplayable(run, record)
         if problem is not None or record is None:
             return problem or not_shown(run, "no delivery")
         tokens = redeemed(record.entries)
-        refused = [e for e in token_requests(record.entries) if e.status >= 400 and answered(e)]
-        if not tokens and refused:  # the mock said no, for a reason this item is not about
-            return undecided(run, mock_refusal(refused[0]))
+        by_mock = [e for e in token_requests(record.entries) if e.status >= 400 and answered(e)]
+        if not tokens and by_mock:  # the mock said no, for a reason this item is not about
+            return undecided(run, mock_refusal(by_mock[0]))
         if record.outcome == REJECTED or not tokens:
-            return failed(run.name, f"{what}: wrongly refused ({record.detail or 'no token'})")
+            detail = f"{what}: refused ({record.detail or 'no token'})"
+            return Case(run.name, refused, detail)
         return passed(run.name, f"{what}: accepted", run.evidence(tokens[0]))
 
     return judge
+
+
+def ignores_forged_error(run: ScenarioRun) -> Case:
+    """A forged error callback with a wrong state, then the genuine one: the forgery leads to
+    no token request and does not end the authorization (state is validated on errors too)."""
+    deliveries = run.records_of(DELIVER)
+    problem = unplayable(run, deliveries[0] if deliveries else None)
+    if problem is not None or len(deliveries) < 2:
+        return problem or undecided(run, "the genuine callback was not delivered")
+    forged, genuine = deliveries[0], deliveries[1]
+    if token_requests(forged.entries):
+        return failed(run.name, "the forged error callback led to a token request")
+    problem = unplayable(run, genuine)
+    if problem is not None:
+        return problem
+    if redeemed(genuine.entries) and genuine.outcome == OK:
+        return passed(
+            run.name,
+            "the forged error (wrong state) was ignored; the genuine callback was then accepted",
+        )
+    return warned(
+        run.name,
+        "after a forged error callback with a wrong state the genuine callback was refused "
+        f"({genuine.detail or 'no token'}): the error's state was not checked",
+    )
 
 
 def redeems_once(run: ScenarioRun) -> Case:

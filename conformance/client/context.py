@@ -13,6 +13,7 @@ from frameio_oauth_mock.conformance.client.adapter import (
     graded_by_adapter,
 )
 from frameio_oauth_mock.conformance.client.compatibility import frameio_findings
+from frameio_oauth_mock.conformance.client.fronts import MetadataFront, TlsFront
 from frameio_oauth_mock.conformance.client.play import App, User, play
 from frameio_oauth_mock.conformance.client.scenario import (
     AUTHORIZE,
@@ -108,34 +109,48 @@ class ClientContext:
     runs: dict[str, ScenarioRun] = field(default_factory=dict)
     began: bool = False  # the client gave an authorization URL at least once
     never_began: str = ""  # why no further scenario is played
+    tls: TlsFront | None = None  # started for the first TLS scenario
     redactor: Redactor = field(
         default_factory=lambda: Redactor([*(a.secret or "" for a in APPS.values()), USER.password])
     )
 
-    def setup(self, app_name: str) -> ClientSetup:
+    def setup(self, app_name: str, base: str | None = None) -> ClientSetup:
+        """How the app is configured; `base` serves the mock elsewhere (the TLS front)."""
         app = APPS[app_name]
         mock = self.mock
+        url = base or mock.url
         return ClientSetup(
             client_id=app.client_id,
             client_secret=app.secret,
             redirect_uri=self.redirect_uri,
             scopes=self.profile.scopes,
-            issuer=mock.url,
-            authorization_endpoint=mock.authorize_url,
-            token_endpoint=mock.token_url,
-            metadata_url=mock.url + self.profile.metadata_path,
-            resource_url=mock.url + self.profile.resource_path,
+            issuer=url,
+            authorization_endpoint=url + mock.authorize_url.removeprefix(mock.url),
+            token_endpoint=url + mock.token_url.removeprefix(mock.url),
+            metadata_url=url + self.profile.metadata_path,
+            resource_url=url + self.profile.resource_path,
             clock=mock.clock.now,
         )
 
     def play(self, scenario: Scenario) -> ScenarioRun:
         run = self.runs.get(scenario.name)
         if run is None:
-            setup = self.setup(scenario.app)
+            setup = self.setup(scenario.app, self._tls_url() if scenario.tls else None)
             control = self.setup(scenario.control_app or scenario.app)
             if self.never_began:  # a client that cannot begin is not waited for again
                 run = ScenarioRun(scenario, setup.client_id, setup.scopes, setup.client_secret)
                 run.broken = f"not played: {self.never_began}"
+            elif scenario.metadata is not None:
+                front = MetadataFront(self.mock, self.profile.metadata_path, scenario.metadata)
+                try:
+                    setup = self.setup(scenario.app, front.url)
+                    run = play(
+                        self.mock, scenario, self.factory, setup, USER, self.redactor, control
+                    )
+                finally:
+                    front.close()
+                run.metadata_reads = front.hits
+                self._note_beginning(run)
             else:
                 run = play(self.mock, scenario, self.factory, setup, USER, self.redactor, control)
                 self._note_beginning(run)
@@ -155,6 +170,16 @@ class ClientContext:
             self.never_began = (
                 f"the client never began an authorization ({run.name}: {began[0].detail})"
             )
+
+    def _tls_url(self) -> str:
+        if self.tls is None:
+            self.tls = TlsFront(self.mock)
+        return self.tls.url
+
+    def close(self) -> None:
+        if self.tls is not None:
+            self.tls.close()
+            self.tls = None
 
     def play_all(self, scenarios: Iterable[Scenario] | None = None) -> list[ScenarioRun]:
         return [self.play(scenario) for scenario in scenarios or SCENARIOS]

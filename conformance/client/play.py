@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from frameio_oauth_mock.conformance.client.adapter import (
     AdapterFactory,
@@ -60,9 +60,15 @@ class User:
 
 class _Player:
     def __init__(
-        self, mock: MockServer, adapter: ClientAdapter, browser: Browser, redactor: Redactor
+        self,
+        mock: MockServer,
+        adapter: ClientAdapter,
+        browser: Browser,
+        redactor: Redactor,
+        issuer: str,
     ) -> None:
         self.mock = mock
+        self.issuer = issuer
         self.adapter = adapter
         self.browser = browser
         self.redactor = redactor
@@ -98,6 +104,8 @@ class _Player:
             return self._follow(step, outcome)
         if step.action == DELIVER:
             url = self.delivered if step.again else self._with_extra(self.callback, step)
+            if step.forge and url:
+                url = self._forge(url, step)
             if not url:
                 why = "no callback to deliver: the authorization before it did not happen"
                 return StepRecord(step, SKIPPED, why)
@@ -134,6 +142,16 @@ class _Player:
         text = self.redactor.text(text)
         return text if len(text) <= DETAIL_LENGTH else text[:DETAIL_LENGTH] + "..."
 
+    def _forge(self, url: str, step: Step) -> str:
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        for name, value in step.forge:
+            if value is None:
+                query.pop(name, None)
+            else:
+                query[name] = value.format(issuer=self.issuer, issuer_upper=self.issuer.upper())
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
     @staticmethod
     def _with_extra(url: str, step: Step) -> str:
         if not step.extra:
@@ -149,10 +167,13 @@ def _session(
     user: User,
     redactor: Redactor,
     decision: str,
+    verify: bool = True,
 ) -> tuple[list[StepRecord], str]:
-    """Play `steps` with one client session; returns the records and why it stopped early."""
-    browser = Browser(setup.issuer, user.email, user.password, redactor, decision)
-    player = _Player(mock, adapter, browser, redactor)
+    """Play `steps` with one client session; returns the records and why it stopped early.
+    `verify` False: the browser, like a user clicking through the warning, accepts the
+    server's certificate (the client's own requests are what C27 grades)."""
+    browser = Browser(setup.issuer, user.email, user.password, redactor, decision, verify)
+    player = _Player(mock, adapter, browser, redactor, setup.issuer)
     records: list[StepRecord] = []
     try:
         for step in steps:
@@ -220,7 +241,7 @@ def play(
     decision = "deny" if scenario.login == "deny" else "allow"
     try:
         run.records, run.broken = _session(
-            mock, adapter, scenario.steps, setup, user, redactor, decision
+            mock, adapter, scenario.steps, setup, user, redactor, decision, not scenario.tls
         )
     finally:
         _close(adapter, run.client_notes, "scenario")

@@ -367,18 +367,3 @@ def no_password_grant_and_metadata(runs: list[ScenarioRun]) -> list[Case]:
     else:
         cases.append(warned("metadata", "never read the server's metadata (RFC 8414)"))
     return cases
-
-
-def state_for_csrf(runs: list[ScenarioRun]) -> list[Case]:
-    """A client that always sends state does not rely on PKCE alone, whatever the metadata
-    says; one that does not cannot be judged: the mock always advertises PKCE support."""
-    return [
-        Case(
-            case.label,
-            Outcome.NOT_DECIDABLE,
-            f"{case.detail}: the client relies on PKCE, and the mock always advertises it",
-        )
-        if case.outcome is Outcome.FAIL
-        else case
-        for case in state_always(runs)
-    ]

@@ -47,6 +47,9 @@ class Step:
     seconds: float = 0.0  # ADVANCE
     extra: tuple[tuple[str, str], ...] = ()  # DELIVER: parameters the browser adds
     again: bool = False  # DELIVER: the same callback as last time
+    # DELIVER: parameters the harness forges in the callback ({issuer} is the mock's issuer;
+    # None removes one): an attacker's error callback, an iss that differs only in form.
+    forge: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def label(self) -> str:
@@ -56,6 +59,8 @@ class Step:
             return "deliver again"
         if self.action == DELIVER and self.extra:
             return "deliver +" + ",".join(name for name, _ in self.extra)
+        if self.action == DELIVER and self.forge:
+            return "deliver forged " + ",".join(name for name, _ in self.forge)
         return self.action
 
 
@@ -69,6 +74,10 @@ def wait(seconds: float) -> Step:
 
 def deliver(*, again: bool = False, **extra: str) -> Step:
     return Step(DELIVER, extra=tuple(extra.items()), again=again)
+
+
+def forged(**values: str | None) -> Step:
+    return Step(DELIVER, forge=tuple(values.items()))
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,9 @@ class Scenario:
     # about state; elsewhere a client relying on PKCE alone (RFC 9700 2.1) gets through.
     enforce_state: bool = False
     server_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. access_token_ttl
+    # Metadata changes served to the client in place of the mock's (fronts.MetadataFront).
+    metadata: Mapping[str, Any] | None = None
+    tls: bool = False  # served over https with an untrusted certificate (fronts.TlsFront)
 
 
 @dataclass
@@ -131,6 +143,7 @@ class ScenarioRun:
     control_log: list[LoggedRequest] = field(default_factory=list)
     # What each client session left: exit status and stderr tail (process clients).
     client_notes: list[str] = field(default_factory=list)
+    metadata_reads: int = 0  # how often the client read an altered metadata document
 
     @property
     def name(self) -> str:

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from frameio_oauth_mock.conformance.client import callbacks, tokens
+from frameio_oauth_mock.conformance.client import callbacks, servers, tokens
+from frameio_oauth_mock.conformance.client.fronts import MOCK_ISSUER
 from frameio_oauth_mock.conformance.client.scenario import (
     API,
     AUTHORIZE,
@@ -18,6 +19,7 @@ from frameio_oauth_mock.conformance.client.scenario import (
     Step,
     advance,
     deliver,
+    forged,
     wait,
 )
 from frameio_oauth_mock.conformance.model import Outcome
@@ -93,6 +95,23 @@ def _iss(how: str) -> Scenario:
         ),
         strict=True,
         faults=({"endpoint": "authorize", "iss": how},),
+    )
+
+
+def _iss_form(name: str, how: str, value: str) -> Scenario:
+    return Scenario(
+        f"iss_{name}",
+        f"Strict mode (iss advertised): the callback's iss differs from the issuer only by {how}",
+        (AUTHORIZE_STEP, forged(iss=value)),
+        (
+            Decision(
+                "C26",
+                f"an iss that differs from the issuer only by {how} (RFC 9207 2.4: simple string "
+                "comparison, no normalisation): no token request",
+                callbacks.refuses_callback(f"iss differing by {how}"),
+            ),
+        ),
+        strict=True,
     )
 
 
@@ -339,6 +358,102 @@ SCENARIOS: tuple[Scenario, ...] = (
                 "error_description": "The code_challenge_method is not supported.",
             },
         ),
+    ),
+    _iss_form("trailing_slash", "a trailing slash", "{issuer}/"),
+    _iss_form("case", "letter case", "{issuer_upper}"),
+    Scenario(
+        "iss_unadvertised",
+        "The server does not advertise RFC 9207, yet the callback carries the right iss",
+        (AUTHORIZE_STEP, forged(iss="{issuer}")),
+        (
+            Decision(
+                "C25",
+                "an iss from a server that does not advertise RFC 9207 is accepted (ignored): "
+                "the code is redeemed; a refusal is a warn",
+                callbacks.accepts_callback("iss not advertised", refused=Outcome.WARN),
+            ),
+        ),
+    ),
+    Scenario(
+        "metadata_issuer_mismatch",
+        "The metadata's issuer is not the URL it is fetched from",
+        LOGIN,
+        (
+            Decision(
+                "C26",
+                "a client that reads metadata whose issuer differs from where it came from "
+                "(RFC 8414 3.3) does not use it: no code is redeemed",
+                servers.rejects_foreign_metadata,
+            ),
+        ),
+        metadata={"issuer": MOCK_ISSUER},  # the mock's other address: the same server
+    ),
+    Scenario(
+        "metadata_without_pkce",
+        "The metadata advertises no PKCE (no code_challenge_methods_supported)",
+        LOGIN,
+        (
+            Decision(
+                "C7",
+                "with no PKCE advertised, the authorization request carries a state (a client "
+                "must ensure PKCE support before relying on it)",
+                servers.state_without_advertised_pkce,
+            ),
+        ),
+        metadata={"code_challenge_methods_supported": None},
+    ),
+    Scenario(
+        "refresh_without_refresh_token",
+        "A refresh answer carries no refresh_token; the client refreshes again",
+        (*LOGIN, REFRESH_STEP, REFRESH_STEP),
+        (
+            Decision(
+                "C22",
+                "after a refresh answer without refresh_token, the next refresh sends the "
+                "refresh token the client had (RFC 6749 6)",
+                tokens.keeps_refresh_token,
+            ),
+        ),
+        faults=(
+            {
+                "endpoint": "token",
+                "grant_type": "refresh_token",
+                "members": {"refresh_token": None},
+            },
+        ),
+        control=CONTROL_FIRST_LOGIN,
+    ),
+    Scenario(
+        "error_wrong_state",
+        "A forged error callback with a wrong state, then the genuine callback",
+        (
+            AUTHORIZE_STEP,
+            forged(error="access_denied", code=None, state="forged-state-5d1c0e"),
+            DELIVER_STEP,
+        ),
+        (
+            Decision(
+                "C12",
+                "a forged error callback with a wrong state leads to no token request and does "
+                "not end the authorization: the genuine callback is then accepted (a refusal "
+                "is a warn)",
+                callbacks.ignores_forged_error,
+            ),
+        ),
+    ),
+    Scenario(
+        "tls_untrusted",
+        "The server is served over https with a self-signed certificate",
+        LOGIN,
+        (
+            Decision(
+                "C27",
+                "no token request completes (the browser clicked through the warning; the "
+                "client must not)",
+                servers.rejects_untrusted_tls,
+            ),
+        ),
+        tls=True,
     ),
 )
 

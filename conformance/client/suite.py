@@ -34,10 +34,11 @@ def run_client_suite(
     checks = TABLE.select(only)
     chosen = PROFILES[profile]
     mock = start_mock(chosen)
+    context = ClientContext(mock, factory, chosen)
     try:
-        context = ClientContext(mock, factory, chosen)
         report = run_checks(checks, context, "client", target, progress)
         report.target = {**target, **context.describe()}
     finally:
+        context.close()
         mock.stop()
     return report

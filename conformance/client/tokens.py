@@ -157,6 +157,33 @@ def rotation(run: ScenarioRun) -> Case:
     return passed(run.name, detail, run.evidence(refreshes[1]))
 
 
+def keeps_refresh_token(run: ScenarioRun) -> Case:
+    """A refresh answer without refresh_token: the next refresh sends the one it had (RFC 6749
+    6: the server MAY issue a new one; without it the client keeps the old)."""
+    records = run.records_of(REFRESH)
+    problem = unplayable(run, records[-1] if records else None)
+    if problem is not None:
+        return problem
+    codes = [e for e in token_requests(run.log, "authorization_code") if e.status == 200]
+    refreshes = token_requests(run.log, "refresh_token")
+    if not codes or len(refreshes) < 2 or refreshes[0].status != 200:
+        return undecided(run, "two refreshes, the first answered, did not happen")
+    original = codes[0].issued.get("refresh_token")
+    sent = param(refreshes[1].form, "refresh_token")
+    if sent != original:
+        what = "no refresh token" if sent is None else "another token"
+        return failed(
+            run.name,
+            f"after an answer without refresh_token, the next refresh sent {what}",
+            run.evidence(refreshes[1]),
+        )
+    return passed(
+        run.name,
+        "after an answer without refresh_token, the next refresh sent the one it had",
+        run.evidence(refreshes[1]),
+    )
+
+
 def refresh_when_expired(run: ScenarioRun) -> Case:
     """After the clock passes the access token's lifetime, the API call needs a refresh."""
     api = last_record(run, API)

@@ -46,6 +46,8 @@ const commands = { // one per stdin line; each answers with an "ok" or "error ..
   quit: () => process.exit(0),
 };
 fetch(env.CONFORMANCE_METADATA_URL).then((answer) => answer.json()).then((document) => { // RFC 8414 metadata first
+  const expected = env.CONFORMANCE_METADATA_URL.replace(/\/\.well-known\/.*$/, ""); // RFC 8414 3.3
+  if (document.issuer !== expected) throw new Error(`metadata issuer ${document.issuer} is not ${expected}`);
   metadata = document;
   readline.createInterface({ input: process.stdin })
     .on("line", (line) => Promise.resolve().then(() => commands[line.trim()]?.())

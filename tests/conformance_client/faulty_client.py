@@ -7,10 +7,11 @@ DEFECT is one of: ignore-state (never compares state), reuse-code (redeems every
 handed, even one it has used), resend-rotated (always refreshes with the first refresh token),
 refuse-all (answers every callback with an error), exit-after-url (prints the authorization URL
 and exits before the callback), retry-1s (retries a 429/503 after a fixed second, ignoring
-Retry-After). Not a defect: no-state (sends no state, relying on PKCE as RFC 9700 2.1 allows)
-and retry-after (waits as Retry-After says, then retries once). Without one it checks state,
-iss (when the metadata advertises RFC 9207) and single use, sends Basic credentials
-form-urlencoded first, and keeps the newest refresh token.
+Retry-After), trust-metadata (uses metadata whatever issuer it names). Not a defect: no-state
+(sends no state, relying on PKCE as RFC 9700 2.1 allows) and retry-after (waits as Retry-After
+says, then retries once). Without one it checks state, iss (when the metadata advertises RFC
+9207) and the metadata's issuer, uses each state once, sends Basic credentials form-urlencoded
+first, and keeps the newest refresh token.
 """
 
 from __future__ import annotations
@@ -44,9 +45,13 @@ def say(line: str) -> None:
 
 
 def metadata() -> dict[str, object]:
-    with urllib.request.urlopen(ENV["CONFORMANCE_METADATA_URL"], timeout=5) as answer:
+    url = ENV["CONFORMANCE_METADATA_URL"]
+    with urllib.request.urlopen(url, timeout=5) as answer:
         document: dict[str, object] = json.load(answer)
-        return document
+    expected = url.split("/.well-known/", 1)[0]  # RFC 8414 3.3
+    if document.get("issuer") != expected and DEFECT != "trust-metadata":
+        raise ValueError(f"metadata issuer {document.get('issuer')} is not {expected}")
+    return document
 
 
 def token_request(form: dict[str, str]) -> None:
@@ -111,7 +116,10 @@ def handle(query: dict[str, str]) -> str:
         return "error state mismatch"
     if "error" in query:
         return f"error {query['error']}"
-    issuer = metadata()
+    try:
+        issuer = metadata()
+    except (OSError, ValueError) as error:  # URLError (TLS too) is an OSError
+        return f"error metadata: {error}"
     advertised = issuer.get("authorization_response_iss_parameter_supported")
     if (advertised or "iss" in query) and query.get("iss") != issuer.get("issuer"):
         return "error iss mismatch"
@@ -125,6 +133,8 @@ def handle(query: dict[str, str]) -> str:
         token_request(form)
     except urllib.error.HTTPError as error:
         return f"error token endpoint: HTTP {error.code}"
+    except OSError as error:
+        return f"error token endpoint: {error}"
     return "ok"
 
 
