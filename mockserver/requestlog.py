@@ -86,6 +86,34 @@ def redacted_params(pairs: list[tuple[str, str]]) -> Params:
     return result
 
 
+EXCERPT_CHARS = 256  # longer values are logged cut, with how much was left out
+EXCERPT_ITEMS = 64  # parameters or headers per entry; the rest are counted, not kept
+
+
+def excerpt(value: str) -> str:
+    """`value`, or its first EXCERPT_CHARS characters and how many were left out."""
+    if len(value) <= EXCERPT_CHARS:
+        return value
+    return f"{value[:EXCERPT_CHARS]}...(+{len(value) - EXCERPT_CHARS} chars)"
+
+
+def bounded(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` (params or headers, already redacted) cut to a bounded excerpt for the log."""
+    if len(values) <= EXCERPT_ITEMS and all(
+        isinstance(v, str) and len(v) <= EXCERPT_CHARS for v in values.values()
+    ):
+        return values  # the usual case: nothing to cut, no copy
+    kept: dict[str, Any] = {}
+    for name, value in list(values.items())[:EXCERPT_ITEMS]:
+        if isinstance(value, list):
+            kept[excerpt(name)] = [excerpt(item) for item in value[:EXCERPT_ITEMS]]
+        else:
+            kept[excerpt(name)] = excerpt(value)
+    if len(values) > EXCERPT_ITEMS:
+        kept["..."] = f"(+{len(values) - EXCERPT_ITEMS} more)"
+    return kept
+
+
 _SECRET_IN_QUERY = re.compile(r"([?&](?:" + "|".join(sorted(SECRET_PARAMETERS)) + r")=)([^&#]*)")
 
 

@@ -11,8 +11,11 @@ from collections.abc import Callable
 
 import uvicorn
 
+from frameio_oauth_mock.mockserver.protocol import guarded_protocol
+
 TICK_SECONDS = 0.1  # uvicorn's own tick
 CLOSE_POLL_SECONDS = 0.001  # while connections finish their last answer at shutdown
+GRACEFUL_SHUTDOWN_SECONDS = 5  # then what is still running (a long fault delay) is cancelled
 
 
 class BindError(Exception):
@@ -126,4 +129,8 @@ def uvicorn_config(app: object, log_level: str) -> uvicorn.Config:
         server_header=False,
         # The mock serves no WebSocket; "auto" would import the websockets package at start-up.
         ws="none",
+        # Request-head size and read timeout, and a cap on half-sent requests (protocol.py).
+        http=guarded_protocol(),
+        # On SIGTERM (or stop()), requests in flight get this long to finish.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )

@@ -16,6 +16,7 @@ from frameio_oauth_mock.mockserver.web.cors import CorsMiddleware
 from frameio_oauth_mock.mockserver.web.exposure import Exposure
 from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
 from frameio_oauth_mock.mockserver.web.inspector import Inspector
+from frameio_oauth_mock.mockserver.web.limits import RequestLimits
 from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
 from frameio_oauth_mock.mockserver.web.token import TokenEndpoint
 from frameio_oauth_mock.mockserver.web.v4 import V4Endpoints
@@ -46,8 +47,10 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     routes += [Route("/health", health, methods=["GET", "HEAD"]), *control.routes()]
     routes += Inspector(context, exposure).routes()
     # CORS outermost: preflights are answered before the request log and faults see them.
+    # Then the limits, which bound what everything inside reads.
     middleware = [
         Middleware(CorsMiddleware, ctx=context),
+        Middleware(RequestLimits, ctx=context),
         Middleware(HarnessMiddleware, ctx=context),
     ]
     app = Starlette(routes=routes, middleware=middleware)

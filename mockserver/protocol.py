@@ -1,0 +1,110 @@
+"""Connection limits uvicorn does not have: the size of a request head, the time a client may
+take to send it, and how many connections may sit waiting for one.
+
+uvicorn's httptools protocol buffers a request head of any size, waits for it forever, and
+keeps every half-sent request open; 1,100 idle half-sent requests locked every other client out
+(each holds a file descriptor). Here a head larger than `head_limit` gets 431, one not finished
+within `head_timeout` gets 408, and when more than `max_waiting` connections are waiting for a
+head, the one that has waited longest is closed, so a new client always gets in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+HEAD_LIMIT = 32 * 1024
+HEAD_TIMEOUT = 10.0
+MAX_WAITING = 256
+
+_REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
+
+
+def _default_max_waiting() -> int:
+    """MAX_WAITING, or a quarter of the descriptors the process may open if that is fewer."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return MAX_WAITING
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_WAITING
+    return max(8, min(MAX_WAITING, soft // 4))
+
+
+def guarded_protocol(
+    head_limit: int | None = None,
+    head_timeout: float | None = None,
+    max_waiting: int | None = None,
+) -> type[HttpToolsProtocol]:
+    """A uvicorn HTTP protocol class with these limits (one per server: it keeps the queue)."""
+    limit = HEAD_LIMIT if head_limit is None else head_limit
+    timeout = HEAD_TIMEOUT if head_timeout is None else head_timeout
+    most = _default_max_waiting() if max_waiting is None else max_waiting
+    # Connections waiting for a request head, longest-waiting first.
+    waiting: OrderedDict[GuardedProtocol, None] = OrderedDict()
+
+    class GuardedProtocol(HttpToolsProtocol):
+        _head_bytes = 0
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._await_head()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._head_done()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self in waiting:
+                self._head_bytes += len(data)
+            super().data_received(data)
+            if self in waiting and self._head_bytes > limit:
+                self._refuse(431, "request head too large")
+
+        def on_headers_complete(self) -> None:
+            self._head_done()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and not self.pipeline:
+                self._await_head()
+
+        def _await_head(self) -> None:
+            self._head_bytes = 0
+            waiting[self] = None
+            self._head_timer = self.loop.call_later(timeout, self._head_timed_out)
+            while len(waiting) > most:
+                oldest = next(iter(waiting))
+                oldest._refuse(408, "too many connections waiting; closed the oldest")
+
+        def _head_done(self) -> None:
+            waiting.pop(self, None)
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_timed_out(self) -> None:
+            self._head_timer = None
+            if self in waiting:
+                self._refuse(408, "request head not received in time")
+
+        def _refuse(self, status: int, message: str) -> None:
+            """Answer `status` if a request was begun (else just close), and close."""
+            self._head_done()
+            if self.transport.is_closing():
+                return
+            if self._head_bytes:
+                body = message.encode()
+                self.transport.write(
+                    b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                    b"content-length: %d\r\nconnection: close\r\n\r\n%s"
+                    % (status, _REASONS[status], len(body), body)
+                )
+            self.transport.close()
+
+    return GuardedProtocol
