@@ -56,6 +56,8 @@ FLAWS = (
     "consent_by_challenge",  # the consent form is keyed by the attacker's code_challenge
     "bearer_challenge",  # a 401 after Basic names the Bearer scheme
     "login_fails",  # no password is ever accepted
+    "verifier_of_any_code",  # a verifier matching any challenge this client sent is taken
+    "revoke_foreign",  # the revocation endpoint revokes other clients' tokens too
 )
 # Not flaws of the kind a check convicts: shapes the suite must operate or grade consistently.
 SHAPES = (
@@ -83,6 +85,8 @@ class Flaws:
     consent_by_challenge: bool = False
     bearer_challenge: bool = False
     login_fails: bool = False
+    verifier_of_any_code: bool = False
+    revoke_foreign: bool = False
     checkbox_consent: bool = False  # consent needs a "confirm" checkbox ticked
     deny_link: bool = False  # refusing is a "Cancel" link, not a button
     no_deny: bool = False  # the consent page offers no way to refuse
@@ -133,8 +137,13 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
             return Response(status_code=400)
         return JSONResponse({"error": error}, status, headers=headers)
 
+    def with_state(params: dict[str, str], values: dict[str, str]) -> str:
+        if "state" in params:  # echoed only when sent
+            values["state"] = params["state"]
+        return urlencode(values)
+
     def redirect_error(params: dict[str, str], error: str) -> Response:
-        query = urlencode({"error": error, "state": params.get("state", "")})
+        query = with_state(params, {"error": error})
         return RedirectResponse(f"{params['redirect_uri']}?{query}", 303)
 
     def redirect_ok(redirect_uri: str) -> bool:
@@ -308,7 +317,7 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
             "racy": state.issued_codes % flaws.race_every == 0,
             "tokens": [],
         }
-        query = urlencode({"code": code, "state": params.get("state", "")})
+        query = with_state(params, {"code": code})
         return RedirectResponse(f"{params['redirect_uri']}?{query}", 303)
 
     def authenticate(request: Request, form: dict[str, str]) -> str | Response:
@@ -415,9 +424,10 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
             .replace("~", "")
             .isalnum()
         )
-        if not flaws.no_pkce_check and not (
-            syntax and hmac.compare_digest(challenge, grant["code_challenge"])
-        ):
+        challenges = {grant["code_challenge"]}
+        if flaws.verifier_of_any_code:
+            challenges = {g["code_challenge"] for g in state.codes.values()}
+        if not flaws.no_pkce_check and not (syntax and challenge in challenges):
             return _error("invalid_grant")
         return issue(client_id, grant.get("scope", "read"), grant["tokens"])
 
@@ -447,7 +457,7 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
             return client_id
         value = form.get("token", "")
         for table in (state.access, state.refresh):
-            if value in table and table[value]["client_id"] == client_id:
+            if value in table and (flaws.revoke_foreign or table[value]["client_id"] == client_id):
                 del table[value]
         return Response(status_code=200)
 

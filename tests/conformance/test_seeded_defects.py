@@ -24,6 +24,10 @@ CAUGHT_BY = {
     "redirect_prefix": {"S7"},
     "consent_by_challenge": {"S27"},  # hidden code_challenge is no CSRF token
     "bearer_challenge": {"S36"},  # a 401 after Basic must challenge Basic
+    "auth_method_confusion": {"S66"},
+    "token_in_query": {"S67"},
+    "verifier_of_any_code": {"S68"},
+    "revoke_foreign": {"S69"},
 }
 
 

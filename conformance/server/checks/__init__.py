@@ -2,6 +2,7 @@
 
 from frameio_oauth_mock.conformance.server.checks import (
     authorize,
+    binding,
     client_auth,
     codes,
     entropy,
@@ -11,12 +12,14 @@ from frameio_oauth_mock.conformance.server.checks import (
     redirects,
     refresh,
     resource,
+    revocation,
     token_endpoint,
     transport,
 )
 
 __all__ = [
     "authorize",
+    "binding",
     "client_auth",
     "codes",
     "entropy",
@@ -26,6 +29,7 @@ __all__ = [
     "redirects",
     "refresh",
     "resource",
+    "revocation",
     "token_endpoint",
     "transport",
 ]

@@ -242,3 +242,41 @@ def no_implicit(ctx: ServerContext) -> Verdict:
     if advertised:
         return Verdict.warned("metadata lists response_type 'token'", got.evidence())
     return Verdict.passed(f"refused: {refusal(got)}", got.evidence())
+
+
+LONG_STATE_LENGTH = 1000
+
+
+@check("S70", "A long state comes back whole; no state, none made up", "RFC 6749 4.1.2", Level.MUST)
+def state_edges(ctx: ServerContext) -> Verdict:
+    client = ctx.primary
+    controls.require(ctx, client)
+    cases: list[Case] = []
+    # VSCHAR only (RFC 6749 A.5), long enough to catch truncation to a column width.
+    long_state = ("S70-" + "abcXYZ09-._~+/=" * 70)[:LONG_STATE_LENGTH]
+    got = authorize(ctx, client, state=long_state)
+    returned = got.params.get("state")
+    if got.code is None:
+        cases.append(warned(f"{len(long_state)}-character state", refusal(got), got.evidence()))
+    elif returned != long_state:
+        length = len(returned) if returned is not None else 0
+        cases.append(
+            failed(
+                f"{len(long_state)}-character state",
+                f"came back as {length} characters",
+                got.evidence(),
+            )
+        )
+    else:
+        cases.append(
+            passed(f"{len(long_state)}-character state", "returned exactly", got.evidence())
+        )
+    got = authorize(ctx, client, state=None)
+    if got.code is None:
+        # state is RECOMMENDED, not REQUIRED (RFC 6749 4.1.1): a server may insist on it.
+        cases.append(warned("no state", f"refused ({refusal(got)})", got.evidence()))
+    elif "state" in got.params:
+        cases.append(failed("no state", "a state came back that was never sent", got.evidence()))
+    else:
+        cases.append(passed("no state", "a code and no state", got.evidence()))
+    return grade(cases, "state")

@@ -1,8 +1,10 @@
-"""The protected resource's Bearer handling (S63), when the target names one (or userinfo)."""
+"""The protected resource's Bearer handling (S63) and no token in the query (S67), when the
+target names a resource (or userinfo)."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from frameio_oauth_mock.conformance.model import Level, Verdict
 from frameio_oauth_mock.conformance.server import controls
@@ -78,3 +80,36 @@ def bearer_resource(ctx: ServerContext) -> Verdict:
     else:
         cases.append(failed("valid token in the header", f"HTTP {call.status}", call.evidence()))
     return grade(cases, f"Bearer at {url}")
+
+
+@check(
+    "S67",
+    "Resource: an access token in the query string is refused",
+    ("RFC 9700 4.3.2", "RFC 6750 2.3", "OAuth 2.1 5.2"),
+    Level.MUST,
+)
+def token_in_query(ctx: ServerContext) -> Verdict:
+    url = ctx.endpoints.get("resource")
+    if url is None and "openid" in ctx.primary.scope.split():
+        url = ctx.endpoints.get("userinfo")
+    if url is None:
+        return Verdict.not_applicable(
+            "no resource to call: set [endpoints] resource (or request scope openid for userinfo)"
+        )
+    controls.require(ctx, ctx.primary, "tokens")
+    tokens = obtain_tokens(ctx, ctx.primary)
+    header = ctx.api.get(url, headers={"Authorization": f"Bearer {tokens.access_token}"})
+    if header.status != 200:
+        return Verdict.not_decidable(
+            f"precondition failed: the token in the header got HTTP {header.status}",
+            header.evidence(),
+        )
+    separator = "&" if "?" in url else "?"
+    query = ctx.api.get(f"{url}{separator}{urlencode({'access_token': tokens.access_token})}")
+    if query.status == 200:
+        return Verdict.failed(
+            "the access token in the query string was accepted (200)", query.evidence()
+        )
+    return Verdict.passed(
+        f"in the header 200; in the query HTTP {query.status}", header.evidence(), query.evidence()
+    )

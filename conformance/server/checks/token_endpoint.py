@@ -3,6 +3,8 @@ shapes, cache headers, unsupported grants, access token lifetime (S30, S31, S48-
 
 from __future__ import annotations
 
+import re
+
 from frameio_oauth_mock.conformance.model import Level, Verdict
 from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.context import ServerContext
@@ -255,3 +257,36 @@ def short_access_tokens(ctx: ServerContext) -> Verdict:
             f"access tokens live {lifetime:g}s (over an hour)", tokens.call.evidence()
         )
     return Verdict.passed(f"access tokens live {lifetime:g}s", tokens.call.evidence())
+
+
+# RFC 6749 A.11-A.13, A.17: code, access_token, refresh_token are 1*VSCHAR (%x20-7E);
+# token_type is a type-name (letters, digits, "-", ".", "_", "~", "+", "/").
+_VSCHAR = re.compile(r"[\x20-\x7e]+")
+_TYPE_NAME = re.compile(r"[A-Za-z0-9\-._~+/]+")
+
+
+@check(
+    "S71",
+    "Codes and tokens use the characters RFC 6749 allows",
+    ("RFC 6749 A.11", "RFC 6749 A.12", "RFC 6749 A.13", "RFC 6749 A.17"),
+    Level.MUST,
+)
+def token_characters(ctx: ServerContext) -> Verdict:
+    tokens = _tokens(ctx)
+    values = [
+        ("code", tokens.authorization.code or "", _VSCHAR),
+        ("access_token", tokens.access_token, _VSCHAR),
+        ("token_type", str(tokens.body.get("token_type", "")), _TYPE_NAME),
+    ]
+    if tokens.refresh_token:
+        values.append(("refresh_token", tokens.refresh_token, _VSCHAR))
+    cases: list[Case] = []
+    for name, value, allowed in values:
+        if allowed.fullmatch(value):
+            cases.append(passed(name, f"{len(value)} allowed characters"))
+        else:
+            bad = sorted({c for c in value if not allowed.fullmatch(c)})[:5]
+            cases.append(
+                failed(name, f"characters outside the grammar: {bad!r}", tokens.call.evidence())
+            )
+    return grade(cases, "character sets")
