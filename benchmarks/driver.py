@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -60,11 +61,16 @@ class Connection:
         return cls(reader, writer, f"127.0.0.1:{port}")
 
     async def request(
-        self, method: str, target: str, body: bytes = b"", headers: Sequence[str] = ()
+        self,
+        method: str,
+        target: str,
+        body: bytes = b"",
+        headers: Sequence[str] = (),
+        content_type: str = "application/x-www-form-urlencoded",
     ) -> tuple[int, dict[str, str], bytes]:
         lines = [f"{method} {target} HTTP/1.1", "Host: " + self._host.decode(), *headers]
         if method == "POST":
-            lines.append("Content-Type: application/x-www-form-urlencoded")
+            lines.append(f"Content-Type: {content_type}")
             lines.append(f"Content-Length: {len(body)}")
         self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         head = await self._reader.readuntil(b"\r\n\r\n")
@@ -121,8 +127,17 @@ def _expect(status: int, want: tuple[int, ...], what: str, body: bytes) -> None:
         raise FlowError(f"{what} answered {status}: {body[:300]!r}")
 
 
-async def authorization_code_flow(conn: Connection, client: Client) -> dict[str, object]:
-    """authorize -> 302/303 -> token; returns the token response."""
+Timings = Callable[[float], None]
+
+
+async def authorization_code_flow(
+    conn: Connection, client: Client, on_request: Timings | None = None
+) -> dict[str, object]:
+    """authorize -> 302/303 -> token; returns the token response.
+
+    on_request, if given, is called with the milliseconds each of the two requests took.
+    """
+    before = time.perf_counter()
     state = secrets.token_urlsafe(12)
     params = {
         "response_type": "code",
@@ -139,6 +154,8 @@ async def authorization_code_flow(conn: Connection, client: Client) -> dict[str,
         params["code_challenge_method"] = "S256"
     status, headers, body = await conn.request("GET", AUTHORIZE_PATH + "?" + urlencode(params))
     _expect(status, (302, 303), "authorize", body)
+    if on_request is not None:
+        on_request((time.perf_counter() - before) * 1000)
     query = parse_qs(urlsplit(headers["location"]).query)
     if query.get("state") != [state] or "code" not in query:
         raise FlowError(f"authorize redirected to {headers['location']}")
@@ -147,7 +164,11 @@ async def authorization_code_flow(conn: Connection, client: Client) -> dict[str,
     form["redirect_uri"] = REDIRECT
     if verifier:
         form["code_verifier"] = verifier
-    return await _token(conn, auth_headers, form)
+    before = time.perf_counter()
+    answer = await _token(conn, auth_headers, form)
+    if on_request is not None:
+        on_request((time.perf_counter() - before) * 1000)
+    return answer
 
 
 async def refresh(conn: Connection, client: Client, refresh_token: str) -> dict[str, object]:
