@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import random
 import secrets
@@ -33,7 +32,7 @@ class TokenFactory:
 
     def mint(self, prefix: str) -> str:
         body = self._random_bytes(32)
-        signature = hmac.new(self._key, body, hashlib.sha256).digest()
+        signature = hmac.digest(self._key, body, "sha256")  # one C call, same digest
         return f"{prefix}{_b64(body)}.{_b64(signature)}"
 
     def opaque_id(self) -> str:
