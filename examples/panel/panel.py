@@ -1,0 +1,120 @@
+"""The panel: real client libraries, each used as its own docs show (an adapter.py beside this
+file), graded by the client harness and compared with the expected verdicts in
+docs/conformance-client.md ("### Panel: NAME" tables, each verdict argued from the library's
+source).
+
+    python examples/panel/panel.py [NAME ...]     # run, compare, exit 1 on any difference
+    python examples/panel/panel.py --readme       # also print README.md's results table
+
+tox -e conformance-panel runs it; tests/conformance_client/test_panel.py runs the Python
+members in the default suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from frameio_oauth_mock.conformance.client.adapter import AdapterFactory
+from frameio_oauth_mock.conformance.client.suite import run_client_suite
+from frameio_oauth_mock.conformance.model import Outcome, Report
+
+HERE = Path(__file__).resolve().parent
+DOCS = HERE.parents[1] / "docs" / "conformance-client.md"
+ITEMS = [f"C{number}" for number in range(1, 33)]
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    title: str  # the library and version, for the README's table
+    profile: str = "frameio-v2"
+
+
+MEMBERS = {
+    member.name: member
+    for member in (
+        Member("authlib-httpx", "Authlib 1.9 httpx OAuth2Client"),
+        Member("authlib-requests", "Authlib 1.9 requests OAuth2Session"),
+        Member("requests-oauthlib", "requests-oauthlib 2.0 OAuth2Session"),
+        Member("oauthlib-web", "oauthlib 4.0 WebApplicationClient"),
+        Member("httpx-oauth", "httpx-oauth 0.17 OAuth2"),
+        Member("frameio-sdk", "frameio 4.0 WebAppAuth/SPAAuth", "adobe-ims"),
+    )
+}
+
+
+def load(name: str) -> AdapterFactory:
+    path = HERE / name / "adapter.py"
+    spec = importlib.util.spec_from_file_location(f"panel_{name.replace('-', '_')}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    factory: AdapterFactory = module.Adapter
+    return factory
+
+
+def run(name: str) -> Report:
+    member = MEMBERS[name]
+    return run_client_suite(load(name), {"adapter": f"panel:{name}"}, profile=member.profile)
+
+
+def expected(name: str, docs: str | None = None) -> dict[str, str]:
+    """The "### Panel: `NAME`" table of docs/conformance-client.md: item -> outcome."""
+    text = docs if docs is not None else DOCS.read_text()
+    section = text.split(f"### Panel: `{name}`", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (C\d+) \| (\w+) \|", section, re.MULTILINE)
+    return dict(rows)
+
+
+def differences(name: str, report: Report) -> list[str]:
+    want = expected(name)
+    found = {result.info.id: result.outcome.value for result in report.results}
+    return [
+        f"{name} {item}: expected {want.get(item, '(no row)')}, got {found[item]}: "
+        f"{report.result(item).verdict.summary[:300]}"
+        for item in ITEMS
+        if want.get(item) != found[item]
+    ]
+
+
+def readme_table(reports: dict[str, Report]) -> str:
+    """README.md's results table: one column per member, the items per outcome."""
+    names = list(reports)
+    lines = [
+        "| | " + " | ".join(MEMBERS[name].title for name in names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    for outcome in Outcome:
+        cells = []
+        for name in names:
+            found = [r.info.id for r in reports[name].results if r.outcome is outcome]
+            shown = str(len(found)) if outcome is Outcome.PASS else ", ".join(found) or "none"
+            cells.append(shown)
+        lines.append(f"| {outcome.value.replace('_', ' ')} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", choices=[[], *MEMBERS], default=[])
+    parser.add_argument("--readme", action="store_true", help="print README.md's results table")
+    args = parser.parse_args(argv)
+    reports = {name: run(name) for name in args.names or MEMBERS}
+    problems = [line for name, report in reports.items() for line in differences(name, report)]
+    for line in problems:
+        print(line)
+    if args.readme:
+        print(readme_table(reports))
+    print(f"{len(reports)} panel members, {len(problems)} verdicts differ from the docs' tables")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
