@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import errno
 import logging
 import socket
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 
@@ -121,10 +123,26 @@ class NotifyingServer(uvicorn.Server):
             await asyncio.sleep(CLOSE_POLL_SECONDS)
 
 
+def _log_config(log_level: str) -> dict[str, Any]:
+    """uvicorn's logging, plus the mock's own `frameio_mock` logger (refused and dropped
+    requests, mockserver/web/refusals.py) on the same handler and at the same level."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    level = "DEBUG" if log_level == "trace" else log_level.upper()
+    config["loggers"]["frameio_mock"] = {
+        "handlers": ["default"],
+        "level": level,
+        "propagate": False,
+    }
+    return config
+
+
 def uvicorn_config(app: object, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
         log_level=log_level,
+        log_config=_log_config(log_level),
         lifespan="off",
         server_header=False,
         # The mock serves no WebSocket; "auto" would import the websockets package at start-up.

@@ -31,6 +31,7 @@ from frameio_oauth_mock.mockserver.requestlog import (
     redirect_error,
     secret_shapes,
 )
+from frameio_oauth_mock.mockserver.web import refusals
 from frameio_oauth_mock.mockserver.web.forms import PARSED_FORM_KEY, PARSED_QUERY_KEY
 from frameio_oauth_mock.mockserver.web.responses import json_body
 
@@ -137,6 +138,7 @@ class HarnessMiddleware:
         # or refused and why.
         answer: list[bytes] = []
         reading = [endpoint == "token"]  # a cell the nested send can switch on
+        watch = refusals.AnswerWatch() if refusals.enabled() else None  # for the refusal log
 
         async def replay() -> Message:
             nonlocal body
@@ -147,6 +149,8 @@ class HarnessMiddleware:
             return await receive()
 
         async def recording_send(message: Message) -> None:
+            if watch is not None:
+                watch.see(message)
             if message["type"] == "http.response.start":
                 entry.status = status = message["status"]
                 if 300 <= status < 400:  # only redirects carry a Location worth logging
@@ -165,8 +169,8 @@ class HarnessMiddleware:
                         entry.error, entry.error_description = error_facts(content)
             await send(message)
 
+        fault = None
         try:
-            fault = None
             if self.ctx.faults:
                 fault = self.ctx.faults.firing(endpoint, client_id, grant_type)
             if fault is None:
@@ -178,6 +182,11 @@ class HarnessMiddleware:
                 )
         finally:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            if fault is not None and fault.drop:
+                entry.status = 0  # the answer was never finished: no status was given
+                refusals.log_dropped(entry, fault.id)
+            elif watch is not None:
+                refusals.log_refusal(entry, watch)
             self.ctx.log.append(entry)
 
     async def _apply(
@@ -209,16 +218,20 @@ class HarnessMiddleware:
         elif fault.body in ("truncated_json", "wrong_content_type") or fault.members:
             await self._rewrite_answer(fault.body or "members", scope, receive, send, fault.members)
         elif fault.drop:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", b"512"),
-                    ],
-                }
-            )
+            hidden = refusals.dropping.set(True)  # uvicorn's access log would say 200
+            try:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", b"512"),
+                        ],
+                    }
+                )
+            finally:
+                refusals.dropping.reset(hidden)
             await send({"type": "http.response.body", "body": b'{"access', "more_body": True})
             # Imported here: it needs httpx, which the server's start-up should not pay for.
             from frameio_oauth_mock.mockserver.web.dropped import DroppedConnection
