@@ -132,6 +132,16 @@ class Profile:
     min_nonce_length: int = 8
     # Error redirects carry `state` even when none was sent (fosite: `state=`).
     error_redirect_has_state: bool = True
+    # Non-POST requests to token, revoke and introspect get the router's 405 (Hydra), not an
+    # OAuth error.
+    router_answers_non_post: bool = True
+    # The discovery document's fixed members, as the real server publishes them (endpoint
+    # URLs, scopes and PKCE methods are added from the rest of the profile).
+    discovery: Mapping[str, object] = field(default_factory=dict)
+    # None: every scope the profile knows.
+    advertised_scopes: tuple[str, ...] | None = None
+    # Where RP-initiated logout lives (OpenID end_session_endpoint); None: no logout.
+    end_session_path: str | None = None
 
     def strict(self) -> Profile:
         """OAuth 2.1 / RFC 9700 behaviour on top of this profile, for grading clients."""
@@ -263,7 +273,8 @@ FRAMEIO_V2 = Profile(
     code_prefix="ory_ac_",
     scopes=FRAMEIO_SCOPES,
     offline_scopes=frozenset(["offline", "offline_access"]),
-    grant_types=("authorization_code", "refresh_token"),
+    # Hydra has client_credentials: a client not allowed it is unauthorized_client, not unknown.
+    grant_types=("authorization_code", "refresh_token", "client_credentials"),
     response_types=("code",),
     errors=_FOSITE_ERRORS,
     unknown_grant_hint=(
@@ -274,6 +285,47 @@ FRAMEIO_V2 = Profile(
     state_min_length=8,
     pkce_methods=frozenset(["S256"]),
     redirect_status=303,
+    # Hydra v2.3.0's discoverOidcConfiguration, with its default settings.
+    discovery=MappingProxyType(
+        {
+            "response_types_supported": [
+                "code",
+                "code id_token",
+                "id_token",
+                "token id_token",
+                "token",
+                "token id_token code",
+            ],
+            "grant_types_supported": [
+                "authorization_code",
+                "implicit",
+                "client_credentials",
+                "refresh_token",
+            ],
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "client_secret_basic",
+                "private_key_jwt",
+                "none",
+            ],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "id_token_signed_response_alg": ["RS256"],
+            "userinfo_signed_response_alg": ["RS256"],
+            "userinfo_signing_alg_values_supported": ["none", "RS256"],
+            "request_parameter_supported": True,
+            "request_uri_parameter_supported": True,
+            "require_request_uri_registration": True,
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": True,
+            "frontchannel_logout_supported": True,
+            "frontchannel_logout_session_supported": True,
+            "request_object_signing_alg_values_supported": ["none", "RS256", "ES256"],
+            "claims_supported": ["sub"],
+        }
+    ),
+    end_session_path=None,  # set once RP-initiated logout is served
     token_response_headers=MappingProxyType(
         {
             "Content-Type": "application/json;charset=UTF-8",
@@ -350,6 +402,33 @@ ADOBE_IMS = Profile(
         {"Content-Type": "application/json;charset=utf-8", "Cache-Control": "no-store"}
     ),
     advertised_pkce_methods=("S256", "plain"),
+    # Adobe's sample discovery document (UserAuthentication/ims.md).
+    discovery=MappingProxyType(
+        {
+            "response_types_supported": [
+                "code",
+                "token",
+                "id_token",
+                "id_token token",
+                "code id_token",
+            ],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "grant_types_supported": ["authorization_code", "implicit_grant", "refresh_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_modes_supported": ["query", "fragment"],
+            "claims_supported": [
+                "sub",
+                "email",
+                "email_verified",
+                "name",
+                "given_name",
+                "family_name",
+                "account_type",
+            ],
+        }
+    ),
+    advertised_scopes=("openid", "email", "profile"),
     me_scope="",
     cors_endpoints=frozenset(["token", "revoke", "userinfo", "jwks"]),
     scope_separators=" ,",
@@ -366,6 +445,7 @@ ADOBE_IMS = Profile(
     checks_audience=False,
     min_nonce_length=0,
     error_redirect_has_state=False,
+    router_answers_non_post=False,
 )
 
 PROFILES: Mapping[str, Profile] = MappingProxyType(

@@ -40,11 +40,9 @@ def handle_token_request(ctx: Context, request: EndpointRequest) -> TokenRespons
     client = authenticate_client(
         ctx.clients, request.authorization, params, profile.secret_methods_interchangeable
     )
-    if grant_type not in client.grant_types:
-        raise OAuthError(
-            "unauthorized_client",
-            f"The OAuth 2.0 Client is not allowed to use authorization grant '{grant_type}'.",
-        )
+    # fosite's client_credentials handler checks scopes first and the grant last.
+    if grant_type != "client_credentials":
+        require_grant(client, grant_type)
     now = ctx.clock.now()
     with ctx.store.transaction():
         grant = handler(ctx, client, params, now)
@@ -138,8 +136,10 @@ def _refresh(ctx: Context, client: ClientConfig, params: dict[str, str], now: fl
     ):
         raise invalid_grant("The refresh token is malformed or not valid.")
     if token.state is TokenState.ROTATED:
-        # Reuse of a rotated refresh token: assume theft and end the whole family.
+        # Reuse of a rotated refresh token: assume theft and end the whole family. Hydra
+        # deletes the reused token too, so presenting it again is "not valid".
         ctx.store.revoke_grant(token.grant)
+        token.state = TokenState.REVOKED
         raise invalid_grant("The refresh token was already used.")
     if now >= token.expires_at:  # fosite validates the token before comparing clients
         raise invalid_grant("The refresh token expired.")
@@ -153,18 +153,33 @@ def _refresh(ctx: Context, client: ClientConfig, params: dict[str, str], now: fl
     return token.grant
 
 
+def require_grant(client: ClientConfig, grant_type: str) -> None:
+    if grant_type not in client.grant_types:
+        raise OAuthError(
+            "unauthorized_client",
+            f"The OAuth 2.0 Client is not allowed to use authorization grant '{grant_type}'.",
+        )
+
+
 def _client_credentials(
     ctx: Context, client: ClientConfig, params: dict[str, str], now: float
 ) -> Grant:
-    """Server-to-server: the client acts as itself, with the scopes it asks for."""
-    if client.is_public:
-        raise OAuthError("unauthorized_client", "A public client cannot use client_credentials.")
+    """Server-to-server: the client acts as itself, with the scopes it asks for.
+
+    fosite's order: scopes, then a public client is refused, then the client's grant types.
+    """
     scopes = split_scope(params.get("scope"), ctx.profile.scope_separators)
     for scope in scopes:
         if scope not in client.scopes:
             raise OAuthError(
                 "invalid_scope", f"The OAuth 2.0 Client is not allowed to request scope '{scope}'."
             )
+    if client.is_public:
+        raise invalid_grant(
+            "The OAuth 2.0 Client is marked as public and is thus not allowed to use "
+            "authorization grant 'client_credentials'."
+        )
+    require_grant(client, "client_credentials")
     return Grant(
         id=ctx.tokens.opaque_id(),
         client_id=client.client_id,

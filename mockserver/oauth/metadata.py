@@ -1,4 +1,10 @@
-"""RFC 8414 / OpenID Connect discovery: what the server offers, with absolute endpoint URLs."""
+"""OpenID Connect discovery and RFC 8414 metadata: what the server offers, with absolute
+endpoint URLs.
+
+The OpenID document is the real server's, member for member (the profile's `discovery`
+data). The RFC 8414 document, which Hydra does not serve, is the same plus what only the
+mock offers: its introspection endpoint.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,10 @@ from typing import Any
 from frameio_oauth_mock.mockserver.oauth.context import Context
 
 
-def server_metadata(ctx: Context, issuer: str) -> dict[str, Any]:
+def server_metadata(ctx: Context, issuer: str, rfc8414: bool = False) -> dict[str, Any]:
     profile = ctx.profile
     paths = profile.paths
-    auth_methods = list(profile.token_endpoint_auth_methods)
+    scopes = profile.advertised_scopes
     metadata: dict[str, Any] = {
         "issuer": issuer,
         "authorization_endpoint": issuer + paths.authorize,
@@ -18,29 +24,15 @@ def server_metadata(ctx: Context, issuer: str) -> dict[str, Any]:
         "revocation_endpoint": issuer + paths.revoke,
         "userinfo_endpoint": issuer + paths.userinfo,
         "jwks_uri": issuer + paths.jwks,
-        "scopes_supported": sorted(profile.scopes),
-        "response_types_supported": list(profile.response_types),
-        "response_modes_supported": ["query"],
-        "grant_types_supported": list(profile.grant_types),
-        "token_endpoint_auth_methods_supported": auth_methods,
-        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "scopes_supported": list(scopes) if scopes is not None else sorted(profile.scopes),
+        **profile.discovery,
         "code_challenge_methods_supported": list(profile.advertised_pkce_methods),
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "claims_supported": [
-            "sub",
-            "iss",
-            "aud",
-            "exp",
-            "iat",
-            "auth_time",
-            "nonce",
-            "email",
-            "name",
-        ],
     }
-    if paths.introspect:
+    if profile.end_session_path:
+        metadata["end_session_endpoint"] = issuer + profile.end_session_path
+    if rfc8414 and paths.introspect:
         metadata["introspection_endpoint"] = issuer + paths.introspect
+        auth_methods = metadata["token_endpoint_auth_methods_supported"]
         metadata["introspection_endpoint_auth_methods_supported"] = auth_methods
     if profile.send_iss:
         metadata["authorization_response_iss_parameter_supported"] = True

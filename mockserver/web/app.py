@@ -17,6 +17,7 @@ from frameio_oauth_mock.mockserver.web.exposure import Exposure
 from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
 from frameio_oauth_mock.mockserver.web.inspector import Inspector
 from frameio_oauth_mock.mockserver.web.limits import RequestLimits
+from frameio_oauth_mock.mockserver.web.methods import Endpoint, post_only
 from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
 from frameio_oauth_mock.mockserver.web.token import TokenEndpoint
 from frameio_oauth_mock.mockserver.web.v4 import V4Endpoints
@@ -59,24 +60,30 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     return app
 
 
+def _as_is(endpoint: Endpoint) -> Endpoint:
+    return endpoint
+
+
 def _profile_routes(ctx: Context, exposure: Exposure) -> list[Route]:
     paths = ctx.profile.paths
     pages = AuthorizationPages(ctx, exposure)
     token = TokenEndpoint(ctx)
     resources = ResourceEndpoints(ctx)
+    # Every method reaches these, so the profile's server decides what a GET gets: Hydra's
+    # router answers 405, other servers an OAuth error.
+    routed = post_only if ctx.profile.router_answers_non_post else _as_is
     routes = [
         Route(paths.authorize, pages.authorize, methods=["GET", "POST"]),
         Route(paths.login, pages.login, methods=["POST"]),
         Route(paths.consent, pages.consent, methods=["GET", "POST"]),
-        # Every method reaches the handler so a GET gets Hydra's JSON error, not a bare 405.
-        Route(paths.token, token.handle, methods=ALL_METHODS),
-        Route(paths.revoke, resources.revoke, methods=ALL_METHODS),
+        Route(paths.token, routed(token.handle), methods=ALL_METHODS),
+        Route(paths.revoke, routed(resources.revoke), methods=ALL_METHODS),
         *(Route(path, resources.metadata, methods=["GET", "HEAD"]) for path in paths.metadata),
         Route(paths.jwks, resources.jwks, methods=["GET", "HEAD"]),
         Route(paths.userinfo, resources.userinfo, methods=["GET", "POST"]),
     ]
     if paths.introspect:
-        routes.append(Route(paths.introspect, resources.introspect, methods=ALL_METHODS))
+        routes.append(Route(paths.introspect, routed(resources.introspect), methods=ALL_METHODS))
     if paths.me:
         routes.append(Route(paths.me, resources.me, methods=["GET", "HEAD"]))
     if paths.v4:

@@ -47,7 +47,8 @@ class ResourceEndpoints:
         return token_json(self.ctx.profile, answer)
 
     async def metadata(self, request: Request) -> Response:
-        return JSONResponse(server_metadata(self.ctx, issuer_of(self.ctx, request)))
+        rfc8414 = request.url.path.endswith("/oauth-authorization-server")
+        return JSONResponse(server_metadata(self.ctx, issuer_of(self.ctx, request), rfc8414))
 
     async def jwks(self, request: Request) -> Response:
         return JSONResponse(self.ctx.signer.jwks())

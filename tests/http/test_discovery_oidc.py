@@ -45,6 +45,14 @@ ENDPOINTS = {
 PRIVATE_RSA_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth"}
 
 
+def endpoints_of(path: str) -> dict[str, tuple[str, str]]:
+    """The endpoints each document names: Hydra's OpenID document has no introspection
+    (an admin API there); the mock's own RFC 8414 document adds it."""
+    if path.endswith("/openid-configuration"):
+        return {key: value for key, value in ENDPOINTS.items() if key != "introspection_endpoint"}
+    return ENDPOINTS
+
+
 @asynccontextmanager
 async def serve(settings: Settings, clock: Clock | None = None) -> AsyncIterator[httpx.AsyncClient]:
     """An in-process client for an app built from `settings` (for per-test settings)."""
@@ -111,19 +119,30 @@ async def openid_tokens(
 # Discovery ----------------------------------------------------------------------------------
 
 
-async def test_both_well_known_paths_serve_the_same_document(http: httpx.AsyncClient) -> None:
+async def test_rfc8414_document_is_the_openid_one_plus_introspection(
+    http: httpx.AsyncClient,
+) -> None:
     first, second = [await http.get(path) for path in METADATA_PATHS]
     assert first.status_code == second.status_code == 200
     assert first.headers["content-type"].startswith("application/json")
     assert second.headers["content-type"].startswith("application/json")
-    assert first.json() == second.json()
+    assert second.json() == {
+        **first.json(),
+        "introspection_endpoint": ORIGIN + "/oauth2/introspect",
+        "introspection_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "client_secret_basic",
+            "private_key_jwt",
+            "none",
+        ],
+    }
 
 
 @pytest.mark.parametrize("path", METADATA_PATHS)
 async def test_issuer_is_the_request_origin(http: httpx.AsyncClient, path: str) -> None:
     metadata = (await http.get(path)).json()
     assert metadata["issuer"] == ORIGIN
-    for key, (endpoint_path, _) in ENDPOINTS.items():
+    for key, (endpoint_path, _) in endpoints_of(path).items():
         assert metadata[key] == ORIGIN + endpoint_path
 
 
@@ -141,12 +160,12 @@ async def test_configured_issuer_wins_over_the_request_origin(configured: str) -
         for path in METADATA_PATHS:
             metadata = (await http.get(path)).json()
             assert metadata["issuer"] == "https://auth.example.com"
-            for key, (endpoint_path, _) in ENDPOINTS.items():
+            for key, (endpoint_path, _) in endpoints_of(path).items():
                 assert metadata[key] == "https://auth.example.com" + endpoint_path
 
 
 async def test_every_endpoint_is_absolute_and_routable(http: httpx.AsyncClient) -> None:
-    metadata = (await http.get(METADATA_PATHS[0])).json()
+    metadata = (await http.get(METADATA_PATHS[1])).json()
     for key, (_, method) in ENDPOINTS.items():
         url = urlsplit(metadata[key])
         assert url.scheme == "http", key
@@ -166,23 +185,57 @@ async def test_configured_issuer_endpoints_are_routable() -> None:
 
 
 async def test_capabilities_in_frameio_v2_mode(http: httpx.AsyncClient) -> None:
-    metadata = (await http.get(METADATA_PATHS[0])).json()
-    # Hydra advertises plain although it refuses it at /oauth2/auth.
-    assert metadata["code_challenge_methods_supported"] == ["plain", "S256"]
-    assert "authorization_response_iss_parameter_supported" not in metadata
-    assert metadata["grant_types_supported"] == ["authorization_code", "refresh_token"]
-    assert metadata["response_types_supported"] == ["code"]
-    assert set(metadata["token_endpoint_auth_methods_supported"]) == {
-        "client_secret_basic",
-        "client_secret_post",
-        "none",
+    response = await http.get(METADATA_PATHS[0])
+    assert response.status_code == 200
+    metadata = response.json()
+    scopes = metadata.pop("scopes_supported")
+    assert {"openid", "offline", "offline_access", "account.read", "asset.read"} <= set(scopes)
+    # Hydra v2.3.0's document member for member (FIDELITY.md, "Discovery"); it advertises
+    # plain PKCE although /oauth2/auth refuses it, and has no introspection_endpoint.
+    assert metadata == {
+        "issuer": ORIGIN,
+        "authorization_endpoint": ORIGIN + "/oauth2/auth",
+        "token_endpoint": ORIGIN + "/oauth2/token",
+        "revocation_endpoint": ORIGIN + "/oauth2/revoke",
+        "userinfo_endpoint": ORIGIN + "/userinfo",
+        "jwks_uri": ORIGIN + JWKS,
+        "response_types_supported": [
+            "code",
+            "code id_token",
+            "id_token",
+            "token id_token",
+            "token",
+            "token id_token code",
+        ],
+        "grant_types_supported": [
+            "authorization_code",
+            "implicit",
+            "client_credentials",
+            "refresh_token",
+        ],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "client_secret_basic",
+            "private_key_jwt",
+            "none",
+        ],
+        "code_challenge_methods_supported": ["plain", "S256"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signed_response_alg": ["RS256"],
+        "userinfo_signed_response_alg": ["RS256"],
+        "userinfo_signing_alg_values_supported": ["none", "RS256"],
+        "request_parameter_supported": True,
+        "request_uri_parameter_supported": True,
+        "require_request_uri_registration": True,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+        "frontchannel_logout_supported": True,
+        "frontchannel_logout_session_supported": True,
+        "request_object_signing_alg_values_supported": ["none", "RS256", "ES256"],
+        "claims_supported": ["sub"],
     }
-    scopes = set(metadata["scopes_supported"])
-    assert {"openid", "offline", "offline_access", "account.read", "asset.read"} <= scopes
-    assert "RS256" in metadata["id_token_signing_alg_values_supported"]
-    assert {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"} <= set(
-        metadata["claims_supported"]
-    )
 
 
 async def test_capabilities_in_strict_mode() -> None:

@@ -12,6 +12,7 @@ import pytest
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.settings import Settings
 from tests.conftest import REDIRECT, Flow, pkce_pair
+from tests.http.token_support import expect_router_405
 
 pytestmark = pytest.mark.anyio
 
@@ -305,15 +306,9 @@ async def test_empty_body_is_invalid_request(http: httpx.AsyncClient) -> None:
     )
 
 
-async def test_get_is_invalid_request(http: httpx.AsyncClient, flow: Flow) -> None:
+async def test_get_is_the_routers_405(http: httpx.AsyncClient, flow: Flow) -> None:
     tokens = await flow.tokens()
     response = await http.get(
         INTROSPECT, params={"token": str(tokens["access_token"])}, auth=SECRET_APP
     )
-    assert response.status_code == 400, response.text
-    body = response.json()
-    assert set(body) == {"error", "error_description"}
-    assert body["error"] == "invalid_request"
-    assert body["error_description"].startswith(INVALID_REQUEST)
-    assert "'GET'" in body["error_description"]
-    assert_json_headers(response)
+    expect_router_405(response)

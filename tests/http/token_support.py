@@ -95,8 +95,12 @@ SECRET_DECODE = (
 )
 
 
-def method_hint(method: str) -> str:
-    return f"HTTP method is '{method}', expected 'POST'."
+def expect_router_405(response: httpx.Response) -> None:
+    """Hydra's router answer to anything but POST at token, revoke and introspect."""
+    assert response.status_code == 405, response.text
+    assert response.text == "Method Not Allowed"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.headers["allow"] == "OPTIONS, POST"
 
 
 def not_allowed_grant(grant_type: str) -> str:

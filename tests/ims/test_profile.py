@@ -641,13 +641,28 @@ async def test_discovery_document_names_the_ims_endpoints(http: httpx.AsyncClien
     assert document["revocation_endpoint"] == BASE + "/ims/revoke"
     assert document["userinfo_endpoint"] == BASE + "/ims/userinfo/v2"
     assert document["jwks_uri"] == BASE + "/ims/keys"
-    assert {"authorization_code", "refresh_token", "client_credentials"} <= set(
-        document["grant_types_supported"]
-    )
-    assert {"S256", "plain"} <= set(document["code_challenge_methods_supported"])
-    assert {"client_secret_basic", "client_secret_post"} <= set(
-        document["token_endpoint_auth_methods_supported"]
-    )
+    # The values of Adobe's sample document (UserAuthentication/ims.md).
+    assert document["response_types_supported"] == [
+        "code",
+        "token",
+        "id_token",
+        "id_token token",
+        "code id_token",
+    ]
+    assert document["token_endpoint_auth_methods_supported"] == [
+        "client_secret_basic",
+        "client_secret_post",
+    ]
+    assert document["grant_types_supported"] == [
+        "authorization_code",
+        "implicit_grant",
+        "refresh_token",
+    ]
+    assert document["scopes_supported"] == ["openid", "email", "profile"]
+    assert document["response_modes_supported"] == ["query", "fragment"]
+    assert document["code_challenge_methods_supported"] == ["S256", "plain"]
+    assert "end_session_endpoint" not in document
+    assert "introspection_endpoint" not in document
     keys = (await http.get(document["jwks_uri"].removeprefix(BASE))).json()["keys"]
     assert keys
     assert keys[0]["kty"] == "RSA"
@@ -657,7 +672,7 @@ async def test_discovery_document_names_the_ims_endpoints(http: httpx.AsyncClien
 async def test_legacy_discovery_is_still_served(http: httpx.AsyncClient) -> None:
     document = (await http.get("/.well-known/openid-configuration")).json()
     assert document["token_endpoint"] == BASE + "/oauth2/token"
-    assert "client_credentials" not in document["grant_types_supported"]
+    assert "implicit" in document["grant_types_supported"]  # Hydra's list, not IMS's
 
 
 # Each profile sees only its own clients and tokens -------------------------------------------
@@ -1026,11 +1041,11 @@ async def test_server_profile_sets_the_default_for_clients(tmp_path: Path) -> No
         ),
         (
             '[[clients]]\nclient_id = "a"\nclient_secret = "x"\n'
-            'grant_types = ["client_credentials"]\nscopes = ["account.read"]\n',
-            "unknown grant type 'client_credentials'",
+            'grant_types = ["password"]\nscopes = ["account.read"]\n',
+            "unknown grant type 'password'",
         ),
     ],
-    ids=["client-profile", "server-profile", "foreign-scope", "v2-client-credentials"],
+    ids=["client-profile", "server-profile", "foreign-scope", "v2-password"],
 )
 async def test_config_errors(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "mock.toml"

@@ -46,7 +46,6 @@ from tests.property.model import (
     verifier_refusal,
 )
 from tests.property.support import (
-    INVALID_REQUEST,
     WEAK_STATE,
     Driver,
     assert_error_page,
@@ -516,6 +515,16 @@ def token_requests(draw: st.DrawFn) -> dict[str, Any]:
     return {"method": method, "headers": headers, "body": body}
 
 
+def assert_router_answer(response: httpx.Response, method: str) -> None:
+    """Hydra's router, before fosite: 405 (OPTIONS: 200) naming the allowed methods."""
+    assert response.headers["allow"] == "OPTIONS, POST"
+    if method == "OPTIONS":
+        assert (response.status_code, response.content) == (200, b"")
+    else:
+        assert response.status_code == 405
+        assert response.content in (b"Method Not Allowed", b"")  # HEAD has no body
+
+
 BASIC_APP_AUTH = basic_header("basic-app", APP_BY_ID["basic-app"].secret or "")[1]
 
 
@@ -583,6 +592,9 @@ def test_any_token_request_is_answered_and_only_real_grants_succeed(
     response = http.request(
         request["method"], "/oauth2/token", body=body, headers=request["headers"]
     )
+    if request["method"] != "POST":
+        assert_router_answer(response, request["method"])
+        return
     assert_token_headers(response)
     answer = response.json()
     if response.status_code == 200:
@@ -595,9 +607,6 @@ def test_any_token_request_is_answered_and_only_real_grants_succeed(
     status, base = ERRORS[answer["error"]]
     assert response.status_code == status, answer
     assert answer["error_description"].startswith(base), answer
-    if request["method"] != "POST":
-        method_hint = f"HTTP method is '{request['method']}', expected 'POST'."
-        assert answer["error_description"] == f"{INVALID_REQUEST} {method_hint}"
 
 
 @given(request=token_requests(), path=st.sampled_from(["/oauth2/revoke", "/oauth2/introspect"]))
@@ -618,6 +627,9 @@ def test_any_revocation_or_introspection_request_is_answered(
     response = http.request(
         request["method"], path, body=request["body"], headers=request["headers"]
     )
+    if request["method"] != "POST":
+        assert_router_answer(response, request["method"])
+        return
     if response.status_code == 200:
         assert request["method"] == "POST"
         if path == "/oauth2/revoke":

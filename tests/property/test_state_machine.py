@@ -143,7 +143,9 @@ class Token:
     kind: str  # "access_token" or "refresh_token"
     family: Family
     expires_at: float
-    state: str = "active"  # "rotated" (refresh, exchanged), "retired" (access, after a refresh)
+    # "rotated" (refresh, exchanged), "retired" (access, after a refresh), "deleted" (a
+    # rotated refresh token presented again: Hydra deleted it)
+    state: str = "active"
 
     def live(self, now: float) -> bool:
         return self.state == "active" and not self.family.revoked and now < self.expires_at
@@ -615,13 +617,19 @@ class OAuthMachine(RuleBasedStateMachine):
         if refusal is not None:
             expect_error(response, *refusal)
             return
-        if token is None or token.kind != "refresh_token" or not remembered:
+        if (
+            token is None
+            or token.kind != "refresh_token"
+            or not remembered
+            or token.state == "deleted"
+        ):
             expect_error(response, "invalid_grant", REFRESH_INVALID)
             return
         family = token.family
         if token.state == "rotated":
             expect_error(response, "invalid_grant", REFRESH_USED)
             family.revoked = True
+            token.state = "deleted"  # Hydra deletes the reused token: next time "not valid"
         elif family.revoked:
             expect_error(response, "invalid_grant", REFRESH_INVALID)
         elif self.now >= token.expires_at:
