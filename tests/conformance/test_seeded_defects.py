@@ -71,6 +71,10 @@ def test_a_race_in_one_round_in_five_is_caught_by_the_default_rounds(tmp_path: P
     verdict = report.result("S41").verdict
     assert verdict.outcome is Outcome.FAIL
     assert verdict.summary.startswith("4 of 21 rounds had more than one success")
+    # The tokens the winners got are all still live (the seeded server revokes nothing).
+    assert "afterwards 5 of 5 access tokens won in that round still work (resource)" in (
+        verdict.summary
+    )
     assert len(verdict.evidence) >= 2  # the winners of one round
 
 

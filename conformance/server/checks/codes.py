@@ -3,6 +3,7 @@ and the same race for a rotating refresh token (S65)."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -209,7 +210,23 @@ def redemption_race(ctx: ServerContext) -> Verdict:
         return code_pairs(obtain_code(ctx, client))
 
     rounds = race_rounds(ctx, client, fresh_code)
-    return race_verdict(rounds, "one code per round", ctx.target.options.race_requests)
+    verdict = race_verdict(rounds, "one code per round", ctx.target.options.race_requests)
+    if rounds.doubled:
+        # RFC 6749 10.5 asks that tokens from a code used twice be revoked: are the tokens
+        # the round's winners got all still live (the worst case), or were they revoked?
+        probes = [
+            probe_access_token(ctx, client, str((call.json() or {}).get("access_token", "")))
+            for call in rounds.worst
+        ]
+        seen = [probe for probe in probes if probe.active is not None]
+        if seen:
+            live = sum(1 for probe in seen if probe.active)
+            verdict = dataclasses.replace(
+                verdict,
+                summary=f"{verdict.summary}; afterwards {live} of {len(seen)} access tokens "
+                f"won in that round still work ({seen[0].how})",
+            )
+    return verdict
 
 
 @check(
