@@ -166,8 +166,16 @@ def keeps_refresh_token(run: ScenarioRun) -> Case:
         return problem
     codes = [e for e in token_requests(run.log, "authorization_code") if e.status == 200]
     refreshes = token_requests(run.log, "refresh_token")
-    if not codes or len(refreshes) < 2 or refreshes[0].status != 200:
-        return undecided(run, "two refreshes, the first answered, did not happen")
+    if not codes or not refreshes or refreshes[0].status != 200:
+        return undecided(run, "the first refresh did not happen, or was not answered")
+    if len(refreshes) < 2:
+        if records[-1].outcome == REJECTED:  # asked, it could not: it had dropped the token
+            detail = (
+                "after an answer without refresh_token the client could not refresh again "
+                f"({records[-1].detail}): it dropped the refresh token it had"
+            )
+            return failed(run.name, detail, run.evidence(refreshes[0]))
+        return undecided(run, "the second refresh did not happen")
     original = codes[0].issued.get("refresh_token")
     sent = param(refreshes[1].form, "refresh_token")
     if sent != original:

@@ -5,6 +5,7 @@ source).
 
     python examples/panel/panel.py [NAME ...]     # run, compare, exit 1 on any difference
     python examples/panel/panel.py --readme       # also print README.md's results table
+    python examples/panel/panel.py --node-modules DIR   # also the npm members (installed in DIR)
 
 tox -e conformance-panel runs it; tests/conformance_client/test_panel.py runs the Python
 members in the default suite.
@@ -15,11 +16,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import re
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from frameio_oauth_mock.conformance.client.adapter import AdapterFactory
+from frameio_oauth_mock.conformance.client.process import process_adapter
 from frameio_oauth_mock.conformance.client.suite import run_client_suite
 from frameio_oauth_mock.conformance.model import Outcome, Report
 
@@ -33,6 +36,8 @@ class Member:
     name: str
     title: str  # the library and version, for the README's table
     profile: str = "frameio-v2"
+    script: str = ""  # npm members: the Node program beside its README (run with node)
+    adapter_code: tuple[str, ...] = ()  # npm members: items the program's own code does
 
 
 MEMBERS = {
@@ -44,11 +49,26 @@ MEMBERS = {
         Member("oauthlib-web", "oauthlib 4.0 WebApplicationClient"),
         Member("httpx-oauth", "httpx-oauth 0.17 OAuth2"),
         Member("frameio-sdk", "frameio 4.0 WebAppAuth/SPAAuth", "adobe-ims"),
+        Member(
+            "openid-client",
+            "openid-client 6.9 (npm)",
+            script="client.mjs",
+            adapter_code=("C10", "C11", "C22", "C29"),
+        ),
     )
 }
+NPM = [name for name, member in MEMBERS.items() if member.script]
 
 
-def load(name: str) -> AdapterFactory:
+def load(name: str, node_modules: Path | None = None) -> AdapterFactory:
+    member = MEMBERS[name]
+    if member.script:
+        if node_modules is None:
+            raise ValueError(f"{name} needs --node-modules DIR (npm install there)")
+        # ES modules find their packages only beside or above them: run a copy there.
+        copy = node_modules.parent / f"panel-{name}-{member.script}"
+        shutil.copyfile(HERE / name / member.script, copy)
+        return process_adapter(["node", str(copy)], timeout=10, adapter_code=member.adapter_code)
     path = HERE / name / "adapter.py"
     spec = importlib.util.spec_from_file_location(f"panel_{name.replace('-', '_')}", path)
     if spec is None or spec.loader is None:
@@ -60,9 +80,10 @@ def load(name: str) -> AdapterFactory:
     return factory
 
 
-def run(name: str) -> Report:
+def run(name: str, node_modules: Path | None = None) -> Report:
     member = MEMBERS[name]
-    return run_client_suite(load(name), {"adapter": f"panel:{name}"}, profile=member.profile)
+    factory = load(name, node_modules)
+    return run_client_suite(factory, {"adapter": f"panel:{name}"}, profile=member.profile)
 
 
 def expected(name: str, docs: str | None = None) -> dict[str, str]:
@@ -103,10 +124,12 @@ def readme_table(reports: dict[str, Report]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", choices=[[], *MEMBERS], default=[])
+    parser.add_argument("names", nargs="*", default=[], help=", ".join(MEMBERS))
     parser.add_argument("--readme", action="store_true", help="print README.md's results table")
+    parser.add_argument("--node-modules", type=Path, help="where the npm members are installed")
     args = parser.parse_args(argv)
-    reports = {name: run(name) for name in args.names or MEMBERS}
+    chosen = args.names or [n for n in MEMBERS if args.node_modules or n not in NPM]
+    reports = {name: run(name, args.node_modules) for name in chosen}
     problems = [line for name, report in reports.items() for line in differences(name, report)]
     for line in problems:
         print(line)

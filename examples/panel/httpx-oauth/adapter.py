@@ -32,6 +32,7 @@ class Adapter:
         "C11": "the adapter forgets a state once used",
         "C12": "the adapter reads error= in the callback",
         "C20": "the adapter calls the API with Authorization: Bearer",
+        "C22": "the adapter stores each token answer (as the docs show)",
     }
 
     def __init__(self, setup: ClientSetup) -> None:
