@@ -55,6 +55,14 @@ MEMBERS = {
             script="client.mjs",
             adapter_code=("C10", "C11", "C22", "C29"),
         ),
+        Member(
+            "simple-oauth2",
+            "simple-oauth2 5.1 (npm)",
+            script="client.js",
+            adapter_code=tuple(
+                f"C{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 20, 25, 26, 29)
+            ),
+        ),
     )
 }
 NPM = [name for name, member in MEMBERS.items() if member.script]
