@@ -325,7 +325,7 @@ FRAMEIO_V2 = Profile(
             "claims_supported": ["sub"],
         }
     ),
-    end_session_path=None,  # set once RP-initiated logout is served
+    end_session_path="/oauth2/sessions/logout",
     token_response_headers=MappingProxyType(
         {
             "Content-Type": "application/json;charset=UTF-8",

@@ -39,6 +39,8 @@ class ClientConfig:
     profile: str = ""
     # `audience` values it may request (Hydra's whitelist; none by default).
     audience: tuple[str, ...] = ()
+    # Where RP-initiated logout may send the browser back to (exact match).
+    post_logout_redirect_uris: tuple[str, ...] = ()
     # Browser origins this public (SPA) client calls the token endpoint from (CORS);
     # none configured: the origins of its redirect URIs.
     cors_origins: tuple[str, ...] = ()
@@ -328,6 +330,7 @@ def read_client(table: Any, where: str) -> ClientConfig:
         response_types=tuple(reader.texts("response_types") or ClientConfig.response_types),
         profile=reader.text("profile") or "",
         audience=tuple(reader.texts("audience") or ()),
+        post_logout_redirect_uris=tuple(reader.texts("post_logout_redirect_uris") or ()),
         cors_origins=reader.origins("cors_origins"),
     )
     reader.finish()
@@ -387,7 +390,7 @@ def client_problem(client: ClientConfig, profile: Profile) -> str | None:
     """Why `client` cannot be registered under `profile`, or None if it can."""
     if not client.redirect_uris and "authorization_code" in client.grant_types:
         return "has no redirect_uris"
-    for uri in client.redirect_uris:
+    for uri in client.redirect_uris + client.post_logout_redirect_uris:
         problem = redirect_uri_problem(uri)
         if problem:
             return problem

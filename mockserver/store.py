@@ -164,6 +164,11 @@ class MemoryStore:
         with self.lock:
             self.sessions[session.id] = session
 
+    def end_session(self, session_id: str) -> None:
+        """Forget a browser's login (RP-initiated logout)."""
+        with self.lock:
+            self.sessions.pop(session_id, None)
+
     def find_session(self, session_id: str, now: float) -> Session | None:
         session = self.sessions.get(session_id)
         if session is None or now >= session.expires_at:

@@ -14,6 +14,7 @@ from frameio_oauth_mock.mockserver.oauth.client_auth import authenticate_client
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError, invalid_grant, invalid_request
 from frameio_oauth_mock.mockserver.oauth.idtoken import at_hash, check_nonce
+from frameio_oauth_mock.mockserver.oauth.logout import public_sid
 from frameio_oauth_mock.mockserver.oauth.minting import mint
 from frameio_oauth_mock.mockserver.oauth.params import (
     TOKEN_PARAMETERS,
@@ -258,9 +259,14 @@ def _id_token(ctx: Context, grant: Grant, access_token: str, now: float, issuer:
         "auth_time": int(grant.auth_time),
         "at_hash": at_hash(access_token),
         "jti": ctx.tokens.opaque_id(),
+        "rat": int(grant.requested_at or grant.auth_time),
     }
+    if grant.session_id:
+        claims["sid"] = public_sid(grant.session_id)
     if grant.nonce:
         claims["nonce"] = grant.nonce
+    if grant.acr:
+        claims["acr"] = grant.acr
     return ctx.signer.sign(claims)
 
 

@@ -135,3 +135,5 @@ TOKEN_PARAMETERS = frozenset(
 REVOCATION_PARAMETERS = frozenset(
     ["token", "token_type_hint", "client_id", "client_secret", "scope"]
 )
+
+LOGOUT_PARAMETERS = frozenset(["id_token_hint", "post_logout_redirect_uri", "state"])

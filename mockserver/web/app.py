@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.logout import FALLBACK_PATH
 from frameio_oauth_mock.mockserver.settings import Settings
 from frameio_oauth_mock.mockserver.web.authorize import AuthorizationPages
 from frameio_oauth_mock.mockserver.web.control import ControlAPI
@@ -17,6 +18,7 @@ from frameio_oauth_mock.mockserver.web.exposure import Exposure
 from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
 from frameio_oauth_mock.mockserver.web.inspector import Inspector
 from frameio_oauth_mock.mockserver.web.limits import RequestLimits
+from frameio_oauth_mock.mockserver.web.logout import LogoutEndpoint
 from frameio_oauth_mock.mockserver.web.methods import Endpoint, post_only
 from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
 from frameio_oauth_mock.mockserver.web.token import TokenEndpoint
@@ -82,6 +84,11 @@ def _profile_routes(ctx: Context, exposure: Exposure) -> list[Route]:
         Route(paths.jwks, resources.jwks, methods=["GET", "HEAD"]),
         Route(paths.userinfo, resources.userinfo, methods=["GET", "POST"]),
     ]
+    end_session = ctx.profile.end_session_path
+    if end_session:
+        logout = LogoutEndpoint(ctx)
+        routes.append(Route(end_session, logout.logout, methods=["GET", "POST"]))
+        routes.append(Route(FALLBACK_PATH, logout.logged_out, methods=["GET"]))
     if paths.introspect:
         routes.append(Route(paths.introspect, routed(resources.introspect), methods=ALL_METHODS))
     if paths.me:

@@ -235,6 +235,7 @@ async def test_capabilities_in_frameio_v2_mode(http: httpx.AsyncClient) -> None:
         "frontchannel_logout_session_supported": True,
         "request_object_signing_alg_values_supported": ["none", "RS256", "ES256"],
         "claims_supported": ["sub"],
+        "end_session_endpoint": ORIGIN + "/oauth2/sessions/logout",
     }
 
 
