@@ -74,6 +74,7 @@ class ControlAPI:
             ("/reset", self.reset, ["POST"]),
             ("/tokens", self.tokens, ["POST"]),
             ("/tokens/inspect", self.inspect_token, ["POST"]),
+            ("/openapi.json", self.openapi, ["GET"]),
         ]
         return [
             Route(PREFIX + path, self._guarded(handler), methods=m) for path, handler, m in table
@@ -220,6 +221,12 @@ class ControlAPI:
     async def reset(self, request: Request) -> Response:
         self.ctx.reset()
         return Response(status_code=204)
+
+    async def openapi(self, request: Request) -> Response:
+        from frameio_oauth_mock import __version__
+        from frameio_oauth_mock.mockserver.web.openapi import control_api_description
+
+        return JSONResponse(control_api_description(__version__))
 
     async def inspect_token(self, request: Request) -> Response:
         data = await self._json_object(request)
