@@ -52,7 +52,9 @@ def test_sign_in_and_allow_gives_the_app_a_working_code(mock: MockServer, page: 
 def test_a_wrong_password_keeps_the_user_on_the_login_page(mock: MockServer, page: Any):
     flows.open_login(mock, page)
     flows.sign_in(page, password="not-it")
-    assert page.locator("[role=alert]").inner_text() == "The email address or password is incorrect."
+    assert (
+        page.locator("[role=alert]").inner_text() == "The email address or password is incorrect."
+    )
     assert page.input_value("#email") == "dev@example.com"
 
 
