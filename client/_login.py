@@ -33,16 +33,29 @@ _PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": f"default-src 'none'; script-src 'sha256-{_SCRIPT_HASH}'",
+    "Content-Security-Policy": (
+        f"default-src 'none'; script-src 'sha256-{_SCRIPT_HASH}'; style-src 'unsafe-inline'"
+    ),
 }
+# The look of the mock's own login and consent pages, so the round trip feels like one app.
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;background:#14151a;color:#e8e8ef;margin:0}"
+    "main{max-width:26rem;margin:4rem auto;background:#1f2027;padding:2rem;border-radius:12px}"
+    "h1{font-size:1.3rem;margin-top:0}.ok{color:#7ee0a1}.failed{color:#ff8f9a}"
+    ".note{color:#9a9aa8;font-size:.8rem;margin-top:2rem}"
+    "@media (max-width:30rem){main{margin:0;border-radius:0;min-height:100vh;"
+    "box-sizing:border-box;padding:1.2rem}}"
+)
 
 
-def _page(title: str, message: str) -> bytes:
+def _page(title: str, message: str, outcome: str = "") -> bytes:
     return (
-        "<!doctype html><html><head><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
-        f"<script>{_SCRIPT}</script></body></html>"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body><main>"
+        f'<h1 class="{outcome}">{html.escape(title)}</h1><p>{html.escape(message)}</p>'
+        '<p class="note">frameio-mock login: the sign-in listener of a command-line tool.</p>'
+        f"<script>{_SCRIPT}</script></main></body></html>"
     ).encode()
 
 
@@ -75,9 +88,9 @@ class _CallbackHandler(BaseHTTPRequestHandler):
         self.server.callback = self.path
         params = dict(parse_qsl(target.query))
         if "error" in params:
-            page = _page("Authorization failed", "Return to the application for details.")
+            page = _page("Authorization failed", "Return to the application for details.", "failed")
         else:
-            page = _page("Authorization received", "You can close this window now.")
+            page = _page("Authorization received", "You can close this window now.", "ok")
         self._answer(200, page)
         self.server.received.set()
 

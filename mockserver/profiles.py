@@ -95,6 +95,9 @@ class Profile:
     invalid_client_challenge: str | None = None
     # Scope the resource API (/v2/me) requires.
     me_scope: str = "account.read"
+    # Whose pages these are: the login page's heading and the pages' footer name it.
+    brand: str = "Frame.io"
+    sign_in_heading: str = "Sign in to Frame.io"
     # Endpoints (by name) a browser app may call from another origin (CORS); never authorize.
     cors_endpoints: frozenset[str] = frozenset()
     # Scope the V4 API requires (every IMS user and server-to-server credential has openid).
@@ -431,6 +434,8 @@ ADOBE_IMS = Profile(
     advertised_scopes=("openid", "email", "profile"),
     me_scope="",
     cors_endpoints=frozenset(["token", "revoke", "userinfo", "jwks"]),
+    brand="Adobe",
+    sign_in_heading="Sign in with your Adobe ID",
     scope_separators=" ,",
     secret_methods_interchangeable=True,
     parameters_in_query=True,

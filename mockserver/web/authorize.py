@@ -6,6 +6,8 @@ cookies) and the engine, and renders what it decides.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -30,6 +32,7 @@ from frameio_oauth_mock.mockserver.oauth.interaction import (
     form_token,
     log_in,
 )
+from frameio_oauth_mock.mockserver.scopes import meaning
 from frameio_oauth_mock.mockserver.store import PendingAuthorization, Session
 from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of, query_pairs, read_form
@@ -123,7 +126,7 @@ class AuthorizationPages:
                 return self._unknown_challenge()
             if not browser_matches(pending, request.cookies.get(_csrf_cookie_name(pending))):
                 return self._csrf_refused()
-            if pending.subject is None:
+            if pending.subject is None or request.query_params.get("switch_user") == "1":
                 return self._login_page(pending)
             return self._consent_page(pending)
         form = dict(await read_form(request) or [])
@@ -218,6 +221,8 @@ class AuthorizationPages:
             action=self.paths.login,
             challenge=pending.id,
             csrf_token=form_token(pending),
+            brand=self.ctx.profile.brand,
+            heading=self.ctx.profile.sign_in_heading,
             client_name=pending.request.client.name,
             email=email or pending.request.login_hint or "",
             message=message,
@@ -231,8 +236,13 @@ class AuthorizationPages:
             action=self.paths.consent,
             challenge=pending.id,
             csrf_token=form_token(pending),
+            brand=self.ctx.profile.brand,
             client_name=request.client.name,
             user_name=user.name if user else "",
             user_email=user.email if user else "",
-            scopes=request.scopes,
+            scopes=[(scope, meaning(scope)) for scope in request.scopes],
+            # "Not you?": the same authorization, through the login page again.
+            switch_user=self.paths.consent
+            + "?"
+            + urlencode({"challenge": pending.id, "switch_user": "1"}),
         )

@@ -91,6 +91,7 @@ def error_page(profile: Profile, error: OAuthError, status: int | None = None) -
         status or error.status(profile),
         error=error.error,
         error_description=error.description(profile),
+        brand=profile.brand,
     )
 
 

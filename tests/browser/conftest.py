@@ -17,7 +17,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps its event loop marked as running in
+# this thread while it is open, which would break every asyncio (anyio) test run after it in
+# the same process; pytest closes it when the run moves on to another module.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright

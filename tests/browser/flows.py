@@ -106,7 +106,34 @@ def decoded_token(mock: MockServer, page: Any) -> None:
     page.wait_for_selector("#token-verdict.live")
 
 
+def error_page(mock: MockServer, page: Any) -> None:
+    page.goto(f"{mock.url}/oauth2/auth?client_id=web-app&redirect_uri=http://127.0.0.1:1/elsewhere")
+
+
+def adobe_login(mock: MockServer, page: Any) -> None:
+    open_login(mock, page, "ims-web")
+
+
+def login_command_callback(mock: MockServer, page: Any) -> None:
+    import threading
+
+    from frameio_oauth_mock.client._login import _CallbackServer
+
+    listener = _CallbackServer("127.0.0.1", 0, "/callback")
+    thread = threading.Thread(target=listener.handle_request, daemon=True)
+    thread.start()
+    page.goto(f"http://127.0.0.1:{listener.port}/callback?code=abc&state=xyz")
+    thread.join(5)
+    listener.server_close()
+
+
 SCREENSHOT_STEPS: dict[str, dict[str, Any]] = {
+    "login": {"drive": open_login},
+    "consent": {"drive": open_consent},
+    "consent-phone": {"drive": open_consent, "context": {"viewport": PHONE, "is_mobile": True}},
+    "adobe-login": {"drive": adobe_login},
+    "error": {"drive": error_page},
+    "login-command": {"drive": login_command_callback},
     "inspector": {"drive": busy_inspector, "full_page": True},
     "token": {"drive": decoded_token, "full_page": True},
 }
