@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect
 
 from frameio_oauth_mock.mockserver import MockServer
 from tests.browser import flows
@@ -24,6 +23,13 @@ def server() -> Iterator[MockServer]:
 def mock(server: MockServer) -> MockServer:
     server.reset()
     return server
+
+
+def expect(locator: Any) -> Any:
+    # Imported late: without playwright installed, the browser fixture explains what to do.
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
 
 
 def rows(page: Any) -> Any:
