@@ -26,6 +26,7 @@ from frameio_oauth_mock.mockserver.settings import (
     Settings,
     demo_settings,
     load_config,
+    store_url_problem,
 )
 
 PROG = "frameio-mock"
@@ -115,6 +116,12 @@ def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "listening on a non-loopback address",
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="uvicorn log level (default info)")
+    serve.add_argument(
+        "--store",
+        metavar="URL",
+        help="where state lives: memory (default), sqlite:///path/to/mock.db (survives a "
+        "restart) or redis://host:port/db (shared by several instances)",
+    )
     if command != "serve" and command != "conformance":
         from frameio_oauth_mock.client._cli import add_login_command
 
@@ -145,13 +152,26 @@ def _serve_settings(
     else:
         settings, source = demo_settings(), None
     changes: dict[str, object] = server_options(environ)
-    options = ("host", "port", "issuer", "auto_approve", "strict", "log_level", "admin_token")
+    options = (
+        "host",
+        "port",
+        "issuer",
+        "auto_approve",
+        "strict",
+        "log_level",
+        "admin_token",
+        "store",
+    )
     for option in options:
         value = getattr(args, option)
         if value is not None:
             changes[option] = value
     if args.port is not None and not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
+    if args.store is not None:
+        problem = store_url_problem(args.store)
+        if problem:
+            raise UsageError(f"--store: {problem}")
     if args.issuer is not None:
         parts = urlsplit(args.issuer)
         if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -13,7 +13,7 @@ import itertools
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 ENDPOINTS = ("authorize", "token", "revoke", "introspect", "userinfo", "api")
@@ -53,96 +53,243 @@ class FaultError(ValueError):
     """A fault rule that cannot be built; the message names the bad field."""
 
 
+# Effects: what a firing rule does. Each is its own small type, built from the rule's fields.
+@dataclass(frozen=True)
+class HttpError:
+    """Answer with this status and an OAuth error body (optionally Retry-After)."""
+
+    status: int
+    error: str | None = None
+    error_description: str | None = None
+    retry_after: int | None = None
+
+    def body(self, describe: Callable[[str], str]) -> dict[str, str]:
+        error = self.error or _DEFAULT_ERRORS.get(self.status, "server_error")
+        return {"error": error, "error_description": self.error_description or describe(error)}
+
+
+@dataclass(frozen=True)
+class MalformedBody:
+    """Answer with a damaged body: one of MALFORMED_BODIES."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class ChangedMembers:
+    """Set (None: remove) JSON members of a successful token answer."""
+
+    members: dict[str, Any] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class DropConnection:
+    """Start answering, then close the connection."""
+
+
+@dataclass(frozen=True)
+class RedirectError:
+    """Send the client an error redirect instead of the authorization response."""
+
+    error: str
+    error_description: str | None = None
+
+    def tamper(self, params: dict[str, str], describe: Callable[[str], str]) -> dict[str, str]:
+        tampered = {
+            "error": self.error,
+            "error_description": self.error_description or describe(self.error),
+        }
+        for kept in ("state", "iss"):
+            if kept in params:
+                tampered[kept] = params[kept]
+        return tampered
+
+
+_REPLACEMENTS = {"state": "tampered-state-0d1e", "iss": WRONG_ISSUER}
+
+
+@dataclass(frozen=True)
+class TamperParameter:
+    """Send the authorization response with `name` (state or iss) wrong or missing."""
+
+    name: str
+    how: str  # "wrong" or "missing"
+
+    def tamper(self, params: dict[str, str], describe: Callable[[str], str]) -> dict[str, str]:
+        tampered = dict(params)
+        if self.how == "wrong":
+            tampered[self.name] = _REPLACEMENTS[self.name]
+        else:
+            tampered.pop(self.name, None)
+        return tampered
+
+
+RequestEffect = HttpError | MalformedBody | ChangedMembers | DropConnection
+ResponseTampering = RedirectError | TamperParameter
+Effect = RequestEffect | ResponseTampering
+
+# The fields that choose an effect, in the order a rule's description lists them.
+EFFECT_FIELDS = ("status", "body", "members", "drop", "redirect_error", "state", "iss")
+_TAMPERING_FIELDS = ("redirect_error", "state", "iss")
+
+
+def _build_effect(name: str, data: Mapping[str, Any]) -> Effect:
+    if name == "status":
+        return HttpError(
+            data["status"],
+            data.get("error"),
+            data.get("error_description"),
+            data.get("retry_after"),
+        )
+    if name == "body":
+        return MalformedBody(data["body"])
+    if name == "members":
+        return ChangedMembers(data["members"])
+    if name == "drop":
+        return DropConnection()
+    if name == "redirect_error":
+        return RedirectError(data["redirect_error"], data.get("error_description"))
+    return TamperParameter(name, data[name])
+
+
+# Field checks: (field, is the value acceptable, the message naming it).
+def _is_string(value: object) -> bool:
+    return isinstance(value, str)
+
+
+_FIELD_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+    (
+        "delay",
+        lambda v: not isinstance(v, bool) and isinstance(v, int | float) and 0 <= v <= 300,
+        "must be between 0 and 300 seconds",
+    ),
+    (
+        "status",
+        lambda v: _is_int(v) and 100 <= v <= 599,
+        "must be an HTTP status between 100 and 599",
+    ),
+    ("retry_after", lambda v: _is_int(v) and v >= 0, "must be a whole number of seconds >= 0"),
+    ("drop", lambda v: isinstance(v, bool), "must be true or false"),
+    ("client_id", _is_string, "must be a string"),
+    ("grant_type", _is_string, "must be a string"),
+    ("error", _is_string, "must be a string"),
+    ("error_description", _is_string, "must be a string"),
+    ("body", lambda v: v in MALFORMED_BODIES, f"must be one of {', '.join(MALFORMED_BODIES)}"),
+    ("members", _is_json_object, "must be a non-empty JSON object"),
+    (
+        "redirect_error",
+        lambda v: v in REDIRECT_ERRORS,
+        f"must be one of {', '.join(REDIRECT_ERRORS)}",
+    ),
+    ("state", lambda v: v in TAMPERING, "must be 'wrong' or 'missing'"),
+    ("iss", lambda v: v in TAMPERING, "must be 'wrong' or 'missing'"),
+)
+
+
+def _check_fields(data: Mapping[str, Any]) -> None:
+    endpoint = data.get("endpoint")
+    if endpoint not in ENDPOINTS:
+        raise FaultError(f"endpoint: must be one of {', '.join(ENDPOINTS)}")
+    nth = data.get("nth", 1)
+    if not _is_int(nth) or nth < 1:
+        raise FaultError("nth: must be a whole number >= 1")
+    times = data.get("times", 1)
+    if times is not None and (not _is_int(times) or times < 1):
+        raise FaultError("times: must be a whole number >= 1, or null for every call")
+    for name, acceptable, message in _FIELD_CHECKS:
+        if data.get(name) is not None and not acceptable(data[name]):
+            raise FaultError(f"{name}: {message}")
+    if data.get("members") is not None and endpoint != "token":
+        raise FaultError("members: only the token endpoint has this effect")
+
+
+def _choose_effect(data: Mapping[str, Any]) -> Effect | None:
+    """The one effect the fields name; None for a pure delay."""
+    chosen = [name for name in EFFECT_FIELDS if data.get(name)]
+    if len(chosen) > 1:
+        raise FaultError(f"{chosen[1]}: a rule has one effect, and this one has {chosen[0]}")
+    delay = data.get("delay", 0.0)
+    if not chosen and not delay:
+        raise FaultError(
+            "status: a rule needs an effect (status, body, members, drop, delay, "
+            "redirect_error, state or iss)"
+        )
+    if chosen and chosen[0] in _TAMPERING_FIELDS:
+        if data["endpoint"] != "authorize":
+            raise FaultError(f"{chosen[0]}: only the authorize endpoint has this effect")
+        if delay:
+            # The response is tampered with deep inside the flow, where nothing can wait.
+            raise FaultError(
+                f"delay: cannot join {chosen[0]}; add a separate authorize rule with the delay"
+            )
+    if data.get("error") is not None and data.get("status") is None and not data.get("body"):
+        raise FaultError("error: needs a status")
+    return _build_effect(chosen[0], data) if chosen else None
+
+
+# Every field a rule may be given, in the order its description lists them.
+FAULT_FIELDS = (
+    "endpoint",
+    "client_id",
+    "grant_type",
+    "nth",
+    "times",
+    "status",
+    "error",
+    "error_description",
+    "retry_after",
+    "body",
+    "members",
+    "drop",
+    "delay",
+    "redirect_error",
+    "state",
+    "iss",
+)
+
+
 @dataclass
 class Fault:
-    """One rule. Exactly one effect field is set, except `delay`, which may join any of the
-    request effects (not the authorization-response ones: redirect_error, state, iss)."""
+    """One rule: which calls it matches, when it fires, and its one effect. `delay` may join
+    any request effect (not the authorization-response tampering)."""
 
     endpoint: str
+    effect: Effect | None
     client_id: str | None = None
     grant_type: str | None = None
     nth: int = 1
     times: int | None = 1  # None: every matching call from the nth on
-    # Effects
-    status: int | None = None
-    error: str | None = None
-    error_description: str | None = None
-    retry_after: int | None = None
-    body: str | None = None  # one of MALFORMED_BODIES
-    # JSON members set in a successful token answer (None removes one): unknown members,
-    # token_type "Bearer", no expires_in...
-    members: dict[str, Any] | None = None
-    drop: bool = False
     delay: float = 0.0
-    redirect_error: str | None = None  # one of REDIRECT_ERRORS
-    state: str | None = None  # "wrong" or "missing"
-    iss: str | None = None  # "wrong" or "missing"
+    # The fields it was built from, so it describes itself as it was given.
+    fields: dict[str, Any] = field(default_factory=dict, repr=False)
     # Bookkeeping
     id: int = 0
     seen: int = 0  # matching calls so far
     fired: int = 0  # calls it changed so far
 
-    def __post_init__(self) -> None:
-        self._check()
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Fault:
+        unknown = sorted(set(data) - set(FAULT_FIELDS))
+        if unknown:
+            raise FaultError(f"{unknown[0]}: unknown field")
+        if "endpoint" not in data:
+            raise FaultError("endpoint: required")
+        _check_fields(data)
+        effect = _choose_effect(data)
+        return cls(
+            endpoint=data["endpoint"],
+            effect=effect,
+            client_id=data.get("client_id"),
+            grant_type=data.get("grant_type"),
+            nth=data.get("nth", 1),
+            times=data.get("times", 1),
+            delay=data.get("delay", 0.0),
+            fields=dict(data),
+        )
 
     @property
     def tampers_authorization_response(self) -> bool:
-        return bool(self.redirect_error or self.state or self.iss)
-
-    def _check(self) -> None:
-        if self.endpoint not in ENDPOINTS:
-            raise FaultError(f"endpoint: must be one of {', '.join(ENDPOINTS)}")
-        if not _is_int(self.nth) or self.nth < 1:
-            raise FaultError("nth: must be a whole number >= 1")
-        if self.times is not None and (not _is_int(self.times) or self.times < 1):
-            raise FaultError("times: must be a whole number >= 1, or null for every call")
-        if (
-            isinstance(self.delay, bool)
-            or not isinstance(self.delay, int | float)
-            or not 0 <= self.delay <= 300
-        ):
-            raise FaultError("delay: must be between 0 and 300 seconds")
-        if self.status is not None and not (_is_int(self.status) and 100 <= self.status <= 599):
-            raise FaultError("status: must be an HTTP status between 100 and 599")
-        if self.retry_after is not None and (not _is_int(self.retry_after) or self.retry_after < 0):
-            raise FaultError("retry_after: must be a whole number of seconds >= 0")
-        if not isinstance(self.drop, bool):
-            raise FaultError("drop: must be true or false")
-        for name in ("client_id", "grant_type", "error", "error_description"):
-            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
-                raise FaultError(f"{name}: must be a string")
-        if self.body is not None and self.body not in MALFORMED_BODIES:
-            raise FaultError(f"body: must be one of {', '.join(MALFORMED_BODIES)}")
-        if self.members is not None and not _is_json_object(self.members):
-            raise FaultError("members: must be a non-empty JSON object")
-        if self.members is not None and self.endpoint != "token":
-            raise FaultError("members: only the token endpoint has this effect")
-        if self.redirect_error is not None and self.redirect_error not in REDIRECT_ERRORS:
-            raise FaultError(f"redirect_error: must be one of {', '.join(REDIRECT_ERRORS)}")
-        for name in ("state", "iss"):
-            if getattr(self, name) is not None and getattr(self, name) not in TAMPERING:
-                raise FaultError(f"{name}: must be 'wrong' or 'missing'")
-        effects = [
-            name
-            for name in ("status", "body", "members", "drop", "redirect_error", "state", "iss")
-            if getattr(self, name)
-        ]
-        if len(effects) > 1:
-            raise FaultError(f"{effects[1]}: a rule has one effect, and this one has {effects[0]}")
-        if not effects and not self.delay:
-            raise FaultError(
-                "status: a rule needs an effect (status, body, members, drop, delay, "
-                "redirect_error, state or iss)"
-            )
-        if self.tampers_authorization_response and self.endpoint != "authorize":
-            raise FaultError(f"{effects[0]}: only the authorize endpoint has this effect")
-        if self.tampers_authorization_response and self.delay:
-            # The response is tampered with deep inside the flow, where nothing can wait.
-            raise FaultError(
-                f"delay: cannot join {effects[0]}; add a separate authorize rule with the delay"
-            )
-        if self.error is not None and self.status is None and self.body is None:
-            raise FaultError("error: needs a status")
+        return isinstance(self.effect, RedirectError | TamperParameter)
 
     def matches(self, endpoint: str, client_id: str | None, grant_type: str | None) -> bool:
         return (
@@ -159,37 +306,17 @@ class Fault:
 
     def tamper(self, params: dict[str, str], describe: Callable[[str], str]) -> dict[str, str]:
         """The authorization-response parameters this rule sends instead of `params`."""
-        if self.redirect_error:
-            tampered = {
-                "error": self.redirect_error,
-                "error_description": self.error_description or describe(self.redirect_error),
-            }
-            for kept in ("state", "iss"):
-                if kept in params:
-                    tampered[kept] = params[kept]
-            return tampered
-        tampered = dict(params)
-        for name, replacement in (("state", "tampered-state-0d1e"), ("iss", WRONG_ISSUER)):
-            if getattr(self, name) == "wrong":
-                tampered[name] = replacement
-            elif getattr(self, name) == "missing":
-                tampered.pop(name, None)
-        return tampered
-
-    def error_body(self, describe: Callable[[str], str]) -> dict[str, str]:
-        """The OAuth error JSON a `status` rule answers with."""
-        error = self.error or _DEFAULT_ERRORS.get(self.status or 500, "server_error")
-        return {"error": error, "error_description": self.error_description or describe(error)}
+        assert isinstance(self.effect, RedirectError | TamperParameter)
+        return self.effect.tamper(params, describe)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            key: value
-            for key, value in asdict(self).items()
-            if value is not None and value is not False
+        given = {"nth": self.nth, "times": self.times, "delay": self.delay, **self.fields}
+        described = {
+            name: given[name]
+            for name in FAULT_FIELDS
+            if given.get(name) is not None and given.get(name) is not False
         }
-
-
-_FAULT_FIELDS = {name for name in Fault.__dataclass_fields__ if name not in ("id", "seen", "fired")}
+        return {**described, "id": self.id, "seen": self.seen, "fired": self.fired}
 
 
 @dataclass
@@ -205,13 +332,7 @@ class FaultList:
         return self.add_from_mapping({"endpoint": endpoint, **options})
 
     def add_from_mapping(self, data: Mapping[str, Any]) -> Fault:
-        unknown = sorted(set(data) - _FAULT_FIELDS)
-        if unknown:
-            raise FaultError(f"{unknown[0]}: unknown field")
-        try:
-            fault = Fault(**data)
-        except TypeError as error:  # a required field is missing
-            raise FaultError(f"endpoint: required ({error})") from None
+        fault = Fault.from_mapping(data)
         with self._lock:
             fault.id = next(self._ids)
             self.rules.append(fault)

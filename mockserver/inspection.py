@@ -11,25 +11,25 @@ from typing import Any
 
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.requestlog import value_shape
-from frameio_oauth_mock.mockserver.store import IssuedToken, TokenState
+from frameio_oauth_mock.mockserver.store import TokenRecord, TokenState
 
 
-def describe_token(ctx: Context, value: str) -> dict[str, Any]:
+async def describe_token(ctx: Context, value: str) -> dict[str, Any]:
     """Everything the mock knows about `value`; `live` is the verdict a resource server
     (or the token endpoint, for a refresh token) would reach right now."""
     value = value.strip()
     now = ctx.clock.now()
     answer: dict[str, Any] = {"shape": value_shape(value), "now": now, "live": False}
-    token = ctx.store.find_token(value) if value else None
+    token = await ctx.store.find_token(value) if value else None
     if token is not None:
         answer.update(_issued(ctx, token, now))
     else:
-        code = ctx.store.find_code(value, now) if value else None
-        if code is not None:
+        code = await ctx.store.find_code(value) if value else None
+        if code is not None and (code.redeemed or now < code.expires_at):
             answer.update(
                 kind="authorization_code",
                 state="redeemed" if code.redeemed else "unused",
-                live=not code.redeemed and not code.grant.revoked,
+                live=not code.redeemed,
                 expires_at=code.expires_at,
                 **_grant(ctx, code.grant),
             )
@@ -56,8 +56,8 @@ def describe_token(ctx: Context, value: str) -> dict[str, Any]:
     return answer
 
 
-def _issued(ctx: Context, token: IssuedToken, now: float) -> dict[str, Any]:
-    if token.grant.revoked or token.state is TokenState.REVOKED:
+def _issued(ctx: Context, token: TokenRecord, now: float) -> dict[str, Any]:
+    if token.state is TokenState.REVOKED:
         state, why = "revoked", "Revoked (revocation, or code or refresh-token reuse)."
     elif token.state is TokenState.ROTATED:
         state, why = "rotated", "Exchanged for a new refresh token; using it again is reuse."

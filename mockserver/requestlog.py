@@ -35,6 +35,8 @@ SECRET_PARAMETERS = frozenset(
 )
 SECRET_HEADERS = frozenset(["authorization", "cookie", "proxy-authorization"])
 DEFAULT_CAPACITY = 10_000
+DEFAULT_BYTE_CAPACITY = 16 * 1024 * 1024
+_ENTRY_OVERHEAD = 400  # the entry's own fields and containers, roughly
 
 
 def fingerprint(value: str) -> str:
@@ -234,31 +236,64 @@ class LoggedRequest:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def size(self) -> int:
+        """About how many bytes it holds: its texts plus a fixed overhead (cheap to count)."""
+        texts = (
+            len(self.path)
+            + len(self.location or "")
+            + sum(len(k) + len(v) for k, v in self.headers.items())
+            + _params_size(self.query)
+            + _params_size(self.form)
+            + sum(len(k) + len(v) for k, v in self.issued.items())
+            + sum(len(k) + len(v) for k, v in self.shapes.items())
+        )
+        return _ENTRY_OVERHEAD + texts
+
+
+def _params_size(params: Params) -> int:
+    return sum(
+        len(name) + (len(value) if isinstance(value, str) else sum(map(len, value)))
+        for name, value in params.items()
+    )
+
 
 @dataclass
 class RequestLog:
-    """A bounded, thread-safe list of LoggedRequest, newest last."""
+    """A thread-safe list of LoggedRequest, newest last, bounded in entries and in bytes
+    (the oldest entries are dropped first)."""
 
     capacity: int = DEFAULT_CAPACITY
-    _entries: deque[LoggedRequest] = field(default_factory=deque)
+    max_bytes: int = DEFAULT_BYTE_CAPACITY
+    _entries: deque[tuple[LoggedRequest, int]] = field(default_factory=deque)
+    _bytes: int = 0
     _next_id: int = 1
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def append(self, entry: LoggedRequest) -> None:
+        size = entry.size()
         with self._lock:
             entry.id = self._next_id
             self._next_id += 1
-            self._entries.append(entry)
-            if len(self._entries) > self.capacity:
-                self._entries.popleft()
+            self._entries.append((entry, size))
+            self._bytes += size
+            while len(self._entries) > self.capacity or (
+                self._bytes > self.max_bytes and len(self._entries) > 1
+            ):
+                self._bytes -= self._entries.popleft()[1]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def bytes(self) -> int:
+        """The estimated size of what it holds (see LoggedRequest.size)."""
+        return self._bytes
 
     def all(self) -> list[LoggedRequest]:
         with self._lock:
-            return list(self._entries)
+            return [entry for entry, _ in self._entries]
 
     def __iter__(self) -> Iterator[LoggedRequest]:
         return iter(self.all())

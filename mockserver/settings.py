@@ -139,6 +139,14 @@ class ServerSettings:
     # browser, besides the public clients' own; cors_legacy_token adds /oauth2/token.
     cors_origins: tuple[str, ...] = ()
     cors_legacy_token: bool = False
+    # Where state lives: "memory", "sqlite:///path/to/mock.db" or "redis://host:port/db".
+    store: str = "memory"
+    # Memory bounds (see README "State and scaling").
+    max_retired_tokens: int = 50  # per family; older rotated tokens answer as unknown
+    max_pending_authorizations: int = 10_000
+    max_sessions: int = 10_000
+    request_log_entries: int = 10_000
+    request_log_bytes: int = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -309,9 +317,40 @@ def read_server(table: Any, where: str) -> ServerSettings:
         api_rate_limit=reader.number("api_rate_limit") or defaults.api_rate_limit,
         cors_origins=reader.origins("cors_origins"),
         cors_legacy_token=bool(reader.flag("cors_legacy_token")),
+        store=_store_url(reader.text("store") or defaults.store, where),
+        max_retired_tokens=_bound(reader, "max_retired_tokens", defaults),
+        max_pending_authorizations=_bound(reader, "max_pending_authorizations", defaults),
+        max_sessions=_bound(reader, "max_sessions", defaults),
+        request_log_entries=_bound(reader, "request_log_entries", defaults),
+        request_log_bytes=_bound(reader, "request_log_bytes", defaults),
     )
     reader.finish()
     return server
+
+
+def _bound(reader: _Reader, name: str, defaults: ServerSettings) -> int:
+    """A positive memory bound from the file, else its default."""
+    value = reader.number(name)
+    return int(getattr(defaults, name)) if value is None else value
+
+
+def store_url_problem(url: str) -> str | None:
+    """Why `url` names no store, or None: memory, sqlite:///path or redis://host:port/db."""
+    if url == "memory":
+        return None
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite" and parts.path and not parts.netloc:
+        return None
+    if parts.scheme in ("redis", "rediss") and parts.netloc:
+        return None
+    return f"store {url!r} is not one of memory, sqlite:///path/to/mock.db, redis://host:port/db"
+
+
+def _store_url(url: str, where: str) -> str:
+    problem = store_url_problem(url)
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
+    return url
 
 
 def read_client(table: Any, where: str) -> ClientConfig:

@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.faults import Fault, FaultList
-from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.context import Context, store_limits
 from frameio_oauth_mock.mockserver.oauth.grants import TokenResponse, issue_without_authorization
 from frameio_oauth_mock.mockserver.requestlog import RequestLog
 from frameio_oauth_mock.mockserver.serving import (
@@ -44,7 +44,9 @@ from frameio_oauth_mock.mockserver.settings import (
     read_user,
     validate,
 )
+from frameio_oauth_mock.mockserver.store import MemoryStore, run_now
 from frameio_oauth_mock.mockserver.web import create_app
+from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 
 DEFAULT_USER = UserConfig(email="dev@example.com", password="password", name="Dev User")
 START_TIMEOUT = 15.0
@@ -112,8 +114,12 @@ class MockServer:
         self.settings = validate(
             base.with_server(host=host, port=port, auto_approve=auto_approve, **server_options)
         )
-        self.context = Context.from_settings(self.settings, seed=seed)
-        self.app: Starlette = create_app(context=self.context)
+        # Always in memory: its helpers below are synchronous, and each test gets its own.
+        self.store = MemoryStore(store_limits(self.settings))
+        self.context = Context.from_settings(self.settings, seed=seed, store=self.store)
+        server = self.settings.server
+        self.harness = HarnessState(server.request_log_entries, server.request_log_bytes)
+        self.app: Starlette = create_app(context=self.context, harness=self.harness)
         self._server: NotifyingServer | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
@@ -211,11 +217,11 @@ class MockServer:
 
     @property
     def faults(self) -> FaultList:
-        return self.context.faults
+        return self.harness.faults
 
     @property
     def requests(self) -> RequestLog:
-        return self.context.log
+        return self.harness.log
 
     def fault(self, endpoint: str, **effect: Any) -> Fault:
         """Shorthand for faults.add(endpoint, ...)."""
@@ -240,7 +246,8 @@ class MockServer:
     def reset(self) -> None:
         """Drop every issued code and token, fault and log entry; clients, users, options and
         clock return to how the server was created."""
-        self.context.reset(self.settings)
+        run_now(self.context.reset(self.settings))
+        run_now(self.harness.reset())
 
     def issue_token(
         self, user: str, client_id: str, scopes: Iterable[str] | None = None
@@ -250,4 +257,4 @@ class MockServer:
         `scopes` defaults to every scope the client is registered with.
         """
         chosen = None if scopes is None else tuple(scopes)
-        return issue_without_authorization(self.context, client_id, user, chosen, self.url)
+        return run_now(issue_without_authorization(self.context, client_id, user, chosen, self.url))

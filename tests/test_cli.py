@@ -171,6 +171,8 @@ def test_config_from_environment_variable(tmp_path: Path) -> None:
         (["serve", "--log-level", "loud"], "invalid choice: 'loud'"),
         (["serve", "--issuer", "ftp://example.com"], "--issuer must be an http(s) URL"),
         (["serve", "--config"], "expected one argument"),
+        (["serve", "--store", "mysql://db"], "--store: store 'mysql://db' is not one of memory"),
+        (["serve", "--store", "sqlite://"], "--store: store 'sqlite://' is not one of"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(args: list[str], problem: str) -> None:

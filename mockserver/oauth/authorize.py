@@ -26,30 +26,9 @@ from frameio_oauth_mock.mockserver.oauth.redirects import (
     with_fragment,
     with_query,
 )
-from frameio_oauth_mock.mockserver.settings import ClientConfig
-from frameio_oauth_mock.mockserver.store import AuthorizationCode, Grant
+from frameio_oauth_mock.mockserver.store import AuthorizationRequest, CodeRecord, Grant
 
-
-@dataclass(frozen=True)
-class AuthorizationRequest:
-    client: ClientConfig
-    redirect_uri: str
-    requested_redirect_uri: str | None
-    scopes: tuple[str, ...]
-    state: str
-    code_challenge: str | None
-    code_challenge_method: str | None
-    nonce: str | None
-    login_hint: str | None
-    issuer: str
-    response_mode: str = "query"
-    prompt: frozenset[str] = frozenset()
-    # OpenID max_age: a login older than this many seconds must be repeated.
-    max_age: int | None = None
-    acr_values: str | None = None
-    audience: tuple[str, ...] = ()
-    # When the request arrived (id_token `rat`).
-    requested_at: float = 0.0
+__all__ = ["AuthorizationError", "AuthorizationRequest", "AuthorizationResponse"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +38,11 @@ class AuthorizationResponse:
     redirect_uri: str
     params: dict[str, str]
     response_mode: str = "query"
+    # Whose answer it is: scripted faults that tamper with answers may name a client.
+    client_id: str = ""
+
+    def with_params(self, params: dict[str, str]) -> AuthorizationResponse:
+        return AuthorizationResponse(self.redirect_uri, params, self.response_mode, self.client_id)
 
     def location(self) -> str:
         """The redirect target (query or fragment mode; form_post is a page instead)."""
@@ -201,7 +185,7 @@ def _max_age(value: str | None) -> int | None:
         return None
 
 
-def issue_code(
+async def issue_code(
     ctx: Context,
     request: AuthorizationRequest,
     subject: str,
@@ -225,8 +209,7 @@ def issue_code(
         acr="0" if request.acr_values else None,
     )
     code = mint(ctx, "code", grant, now, ctx.code_ttl)
-    ctx.store.add_code(code, AuthorizationCode(grant, expires_at=now + ctx.code_ttl))
-    ctx.store.purge_expired(now)
+    await ctx.store.add_code(CodeRecord(code, grant, expires_at=now + ctx.code_ttl), now)
     params = {"code": code}
     if ctx.profile.response_has_scope:
         params["scope"] = " ".join(request.scopes)
@@ -259,16 +242,11 @@ def _respond(
 ) -> AuthorizationResponse:
     """The answer back to the client; RFC 9207 `iss` added when the profile sends it.
 
-    Every authorization response passes here, so scripted faults that tamper with them
-    (error redirect, wrong or missing state or iss) apply in one place.
+    (Scripted faults that tamper with answers apply where the web layer sends them.)
     """
     if ctx.profile.send_iss and issuer:
         params["iss"] = issuer
-    if ctx.faults:
-        fault = ctx.faults.firing("authorize", client_id, None, tampering=True)
-        if fault is not None:
-            params = fault.tamper(params, lambda error: ctx.profile.error(error).description)
-    return AuthorizationResponse(redirect_uri, params, response_mode)
+    return AuthorizationResponse(redirect_uri, params, response_mode, client_id)
 
 
 def error_response(error: AuthorizationError, ctx: Context) -> AuthorizationResponse:

@@ -6,7 +6,7 @@ from typing import Any
 
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import UserConfig
-from frameio_oauth_mock.mockserver.store import IssuedToken
+from frameio_oauth_mock.mockserver.store import TokenRecord
 
 
 class BearerError(Exception):
@@ -30,13 +30,13 @@ class BearerError(Exception):
         return ", ".join(parts)
 
 
-def authenticate_bearer(
+async def authenticate_bearer(
     ctx: Context,
     authorization: str | None,
     token_elsewhere: bool,
     required_scope: str,
     technical_accounts: bool = False,
-) -> tuple[IssuedToken, UserConfig]:
+) -> tuple[TokenRecord, UserConfig]:
     """The live access token in the Authorization header, and its user.
 
     Tokens in the query string or form body (RFC 6750 2.2, 2.3) are refused: a client that
@@ -53,7 +53,7 @@ def authenticate_bearer(
             )
         raise BearerError(401, "", "No access token was sent in the Authorization header.")
     value = authorization[7:].strip()
-    token = ctx.store.find_token(value)
+    token = await ctx.store.find_token(value)
     if (
         token is None
         or token.kind != "access_token"

@@ -10,15 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from frameio_oauth_mock.mockserver.clock import Clock
-from frameio_oauth_mock.mockserver.faults import FaultList
 from frameio_oauth_mock.mockserver.oauth.idtoken import IdTokenSigner
 from frameio_oauth_mock.mockserver.oauth.tokens import TokenFactory
 from frameio_oauth_mock.mockserver.profiles import Profile
 from frameio_oauth_mock.mockserver.ratelimit import RateLimiter
 from frameio_oauth_mock.mockserver.registry import Registry
-from frameio_oauth_mock.mockserver.requestlog import RequestLog
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
-from frameio_oauth_mock.mockserver.store import Grant, MemoryStore
+from frameio_oauth_mock.mockserver.store import Grant, MemoryStore, Store, StoreLimits
 
 
 @dataclass
@@ -27,13 +25,11 @@ class EngineState:
 
     settings: Settings
     registry: Registry
-    store: MemoryStore
+    store: Store
     clock: Clock
     tokens: TokenFactory
     signer: IdTokenSigner
     profiles: dict[str, Profile]
-    faults: FaultList = field(default_factory=FaultList)
-    log: RequestLog = field(default_factory=RequestLog)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     seed: int | None = None
     # What reset() returns to: the settings the server was created with.
@@ -49,14 +45,18 @@ class Context:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, clock: Clock | None = None, seed: int | None = None
+        cls,
+        settings: Settings,
+        clock: Clock | None = None,
+        seed: int | None = None,
+        store: Store | None = None,
     ) -> Context:
         """A fresh server state, viewed through the settings' default profile."""
         profiles = settings.profiles
         state = EngineState(
             settings=settings,
             registry=_registry(settings, profiles),
-            store=MemoryStore(),
+            store=store or MemoryStore(store_limits(settings)),
             clock=clock or Clock(),
             tokens=TokenFactory.seeded(seed),
             signer=IdTokenSigner(settings.server.signing_key_file),
@@ -79,7 +79,7 @@ class Context:
         return self.state.registry
 
     @property
-    def store(self) -> MemoryStore:
+    def store(self) -> Store:
         return self.state.store
 
     @property
@@ -93,14 +93,6 @@ class Context:
     @property
     def signer(self) -> IdTokenSigner:
         return self.state.signer
-
-    @property
-    def faults(self) -> FaultList:
-        return self.state.faults
-
-    @property
-    def log(self) -> RequestLog:
-        return self.state.log
 
     # This profile's view ------------------------------------------------------------------
     @property
@@ -137,8 +129,9 @@ class Context:
         state.profiles = state.settings.profiles
         state.registry.profiles = state.profiles
 
-    def reset(self, settings: Settings | None = None) -> None:
-        """Back to a fresh start: nothing issued, no faults, empty log, clock running free.
+    async def reset(self, settings: Settings | None = None) -> None:
+        """Back to a fresh start: nothing issued, clock running free (the web layer's
+        HarnessState.reset drops faults and the request log).
 
         Clients, users and options return to those of `settings` (default: the settings it
         was created with), so what one test added or configure()d does not leak into the
@@ -148,12 +141,19 @@ class Context:
         state.settings = settings or state.initial_settings or state.settings
         state.profiles = state.settings.profiles
         state.registry = _registry(state.settings, state.profiles)
-        state.store.clear()
-        state.faults = FaultList()  # fresh, so fault and log ids start at 1 again
-        state.log = RequestLog(capacity=state.log.capacity)
+        await state.store.clear()
         state.clock.reset()
         state.rate_limiter.clear()
         state.tokens = TokenFactory.seeded(state.seed)
+
+
+def store_limits(settings: Settings) -> StoreLimits:
+    server = settings.server
+    return StoreLimits(
+        max_retired_tokens=server.max_retired_tokens,
+        max_pending_authorizations=server.max_pending_authorizations,
+        max_sessions=server.max_sessions,
+    )
 
 
 def _registry(settings: Settings, profiles: dict[str, Profile]) -> Registry:

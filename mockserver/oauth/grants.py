@@ -1,13 +1,14 @@
 """The token endpoint: request preamble, client authentication, then one handler per grant.
 
 Each handler runs its checks in fosite's order and changes state only after all of them
-pass; the whole decision happens inside one store transaction with no await in between,
-so of many concurrent requests with the same code or refresh token exactly one succeeds.
+pass: the checks and the minting run inside the store's one-shot transition (redeem a code,
+rotate a refresh token), so of many concurrent requests with the same code or refresh
+token exactly one succeeds, on one instance or several sharing a store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from frameio_oauth_mock.mockserver.oauth.client_auth import authenticate_client
@@ -23,12 +24,19 @@ from frameio_oauth_mock.mockserver.oauth.params import (
 )
 from frameio_oauth_mock.mockserver.oauth.pkce import check_verifier
 from frameio_oauth_mock.mockserver.settings import ClientConfig
-from frameio_oauth_mock.mockserver.store import Grant, IssuedToken, TokenState
+from frameio_oauth_mock.mockserver.store import (
+    CodeRecord,
+    CredentialReused,
+    Grant,
+    PkceConsumed,
+    TokenRecord,
+    TokenState,
+)
 
 TokenResponse = dict[str, Any]
 
 
-def handle_token_request(ctx: Context, request: EndpointRequest) -> TokenResponse:
+async def handle_token_request(ctx: Context, request: EndpointRequest) -> TokenResponse:
     """Answer a token request, or raise the OAuthError the real server would give."""
     profile = ctx.profile
     params = request.parameters(profile, TOKEN_PARAMETERS)
@@ -44,15 +52,22 @@ def handle_token_request(ctx: Context, request: EndpointRequest) -> TokenRespons
     # fosite's client_credentials handler checks scopes first and the grant last.
     if grant_type != "client_credentials":
         require_grant(client, grant_type)
-    now = ctx.clock.now()
-    with ctx.store.transaction():
-        grant = handler(ctx, client, params, now)
-        response = _issue_tokens(ctx, client, grant, now, request.issuer, grant_type)
-    ctx.store.purge_expired(now)
-    return response
+    issuance = _Issuance(ctx, client, ctx.clock.now(), request.issuer, grant_type)
+    try:
+        await handler(ctx, issuance, params)
+    except CredentialReused as reused:
+        # RFC 6749 4.1.2 and 10.4: a used code or rotated refresh token presented again
+        # (maybe stolen) ends the whole family. Hydra deletes the reused refresh token too,
+        # so presenting it again is "not valid".
+        if grant_type == "authorization_code":
+            await ctx.store.revoke_family(reused.grant_id)
+            raise invalid_grant("The authorization code has already been used.") from None
+        await ctx.store.revoke_family(reused.grant_id, params.get("refresh_token"))
+        raise invalid_grant("The refresh token was already used.") from None
+    return issuance.response
 
 
-def issue_without_authorization(
+async def issue_without_authorization(
     ctx: Context, client_id: str, user_email: str, scopes: tuple[str, ...] | None, issuer: str
 ) -> TokenResponse:
     """Tokens as if `user_email` had authorized `client_id` for `scopes` (default: all the
@@ -84,74 +99,74 @@ def issue_without_authorization(
         code_challenge_method=None,
         auth_time=now,
     )
-    with ctx.store.transaction():
-        return _issue_tokens(ctx, client, grant, now, issuer, "authorization_code")
+    issuance = _Issuance(ctx, client, now, issuer, "authorization_code")
+    await ctx.store.add_grant(grant, issuance(grant), now)
+    return issuance.response
 
 
-def _redeem_code(ctx: Context, client: ClientConfig, params: dict[str, str], now: float) -> Grant:
-    code = params.get("code", "")
-    record = ctx.store.codes.get(code)
-    if record is not None and not ctx.owns(record.grant):
-        raise invalid_grant()
-    if record is not None and record.redeemed:
-        # RFC 6749 4.1.2: a code used twice revokes what it issued.
-        ctx.store.revoke_grant(record.grant)
-        raise invalid_grant("The authorization code has already been used.")
-    record = ctx.store.find_code(code, now)
-    if record is None:
-        raise invalid_grant()
-    grant = record.grant
-    if grant.client_id != client.client_id:
-        raise invalid_grant(
-            "The OAuth 2.0 Client ID from this request does not match the one from the "
-            "authorize request."
+async def _redeem_code(ctx: Context, issuance: _Issuance, params: dict[str, str]) -> None:
+    client, now = issuance.client, issuance.now
+
+    def check(record: CodeRecord | None) -> None:
+        if record is not None and not ctx.owns(record.grant):
+            raise invalid_grant()  # another profile's code is unknown here
+        if record is not None and record.redeemed:
+            raise CredentialReused(record.grant.id)
+        if record is None or now >= record.expires_at:
+            raise invalid_grant()
+        grant = record.grant
+        if grant.client_id != client.client_id:
+            raise invalid_grant(
+                "The OAuth 2.0 Client ID from this request does not match the one from the "
+                "authorize request."
+            )
+        if grant.redirect_uri is not None and params.get("redirect_uri") != grant.redirect_uri:
+            raise invalid_grant(
+                "The 'redirect_uri' from this request does not match the one from the "
+                "authorize request."
+            )
+        # fosite deletes a code's PKCE record at the first exchange that reaches the PKCE
+        # check, even a failed one: a retry then finds no PKCE data.
+        recorded = not record.pkce_consumed and bool(
+            grant.code_challenge or grant.code_challenge_method
         )
-    if grant.redirect_uri is not None and params.get("redirect_uri") != grant.redirect_uri:
-        raise invalid_grant(
-            "The 'redirect_uri' from this request does not match the one from the authorize "
-            "request."
-        )
-    recorded = not record.pkce_consumed and bool(
-        grant.code_challenge or grant.code_challenge_method
-    )
-    record.pkce_consumed = True
-    check_verifier(
-        grant.code_challenge if recorded else None,
-        grant.code_challenge_method if recorded else None,
-        params.get("code_verifier"),
-        recorded,
-        required=client.is_public or ctx.profile.require_pkce,
-    )
-    check_nonce(ctx.profile, grant)
-    record.redeemed = True
-    return grant
+        try:
+            check_verifier(
+                grant.code_challenge if recorded else None,
+                grant.code_challenge_method if recorded else None,
+                params.get("code_verifier"),
+                recorded,
+                required=client.is_public or ctx.profile.require_pkce,
+            )
+            check_nonce(ctx.profile, grant)
+        except OAuthError as error:
+            raise PkceConsumed(error) from None
+
+    await ctx.store.redeem_code(params.get("code", ""), now, check, issuance)
 
 
-def _refresh(ctx: Context, client: ClientConfig, params: dict[str, str], now: float) -> Grant:
-    token = ctx.store.find_token(params.get("refresh_token", ""))
-    if (
-        token is None
-        or token.kind != "refresh_token"
-        or token.state is TokenState.REVOKED
-        or not ctx.owns(token.grant)
-    ):
-        raise invalid_grant("The refresh token is malformed or not valid.")
-    if token.state is TokenState.ROTATED:
-        # Reuse of a rotated refresh token: assume theft and end the whole family. Hydra
-        # deletes the reused token too, so presenting it again is "not valid".
-        ctx.store.revoke_grant(token.grant)
-        token.state = TokenState.REVOKED
-        raise invalid_grant("The refresh token was already used.")
-    if now >= token.expires_at:  # fosite validates the token before comparing clients
-        raise invalid_grant("The refresh token expired.")
-    if token.grant.client_id != client.client_id:
-        raise invalid_grant(
-            "The OAuth 2.0 Client ID from this request does not match the ID during the "
-            "initial token issuance."
-        )
-    token.state = TokenState.ROTATED
-    _retire_access_tokens(ctx, token.grant)
-    return token.grant
+async def _refresh(ctx: Context, issuance: _Issuance, params: dict[str, str]) -> None:
+    client, now = issuance.client, issuance.now
+
+    def check(token: TokenRecord | None) -> None:
+        if (
+            token is None
+            or token.kind != "refresh_token"
+            or token.state is TokenState.REVOKED
+            or not ctx.owns(token.grant)
+        ):
+            raise invalid_grant("The refresh token is malformed or not valid.")
+        if token.state is TokenState.ROTATED:
+            raise CredentialReused(token.grant.id)  # reuse: assume theft
+        if now >= token.expires_at:  # fosite validates the token before comparing clients
+            raise invalid_grant("The refresh token expired.")
+        if token.grant.client_id != client.client_id:
+            raise invalid_grant(
+                "The OAuth 2.0 Client ID from this request does not match the ID during the "
+                "initial token issuance."
+            )
+
+    await ctx.store.rotate_refresh(params.get("refresh_token", ""), now, check, issuance)
 
 
 def require_grant(client: ClientConfig, grant_type: str) -> None:
@@ -162,13 +177,12 @@ def require_grant(client: ClientConfig, grant_type: str) -> None:
         )
 
 
-def _client_credentials(
-    ctx: Context, client: ClientConfig, params: dict[str, str], now: float
-) -> Grant:
+async def _client_credentials(ctx: Context, issuance: _Issuance, params: dict[str, str]) -> None:
     """Server-to-server: the client acts as itself, with the scopes it asks for.
 
     fosite's order: scopes, then a public client is refused, then the client's grant types.
     """
+    client, now = issuance.client, issuance.now
     scopes = split_scope(params.get("scope"), ctx.profile.scope_separators)
     for scope in scopes:
         if scope not in client.scopes:
@@ -181,7 +195,7 @@ def _client_credentials(
             "authorization grant 'client_credentials'."
         )
     require_grant(client, "client_credentials")
-    return Grant(
+    grant = Grant(
         id=ctx.tokens.opaque_id(),
         client_id=client.client_id,
         subject=client.client_id,
@@ -192,32 +206,49 @@ def _client_credentials(
         auth_time=now,
         kind="client_credentials",
     )
+    await ctx.store.add_grant(grant, issuance(grant), now)
 
 
-def _retire_access_tokens(ctx: Context, grant: Grant) -> None:
-    for value in grant.tokens:
-        issued = ctx.store.find_token(value)
-        if issued is not None and issued.kind == "access_token":
-            issued.state = TokenState.REVOKED
+class _Issuance:
+    """Mints one answer's tokens when the store calls it, and keeps the answer's JSON.
+
+    The store calls it inside its transition, once every check has passed.
+    """
+
+    def __init__(
+        self, ctx: Context, client: ClientConfig, now: float, issuer: str, grant_type: str
+    ) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.now = now
+        self.issuer = issuer
+        self.grant_type = grant_type
+        self.response: TokenResponse = {}
+
+    def __call__(self, grant: Grant) -> list[TokenRecord]:
+        self.response, tokens = _issue_tokens(
+            self.ctx, self.client, grant, self.now, self.issuer, self.grant_type
+        )
+        return tokens
 
 
 def _issue_tokens(
     ctx: Context, client: ClientConfig, grant: Grant, now: float, issuer: str, grant_type: str
-) -> TokenResponse:
+) -> tuple[TokenResponse, list[TokenRecord]]:
     """Mint an access token (and a refresh token when offline was granted) for `grant`.
 
     Which members the answer has besides the tokens is the profile's: Hydra always sends
     `scope`; IMS sends `sub` with a code's tokens and leaves id_token out of refreshes.
     """
     profile = ctx.profile
-    access = IssuedToken(
+    access = TokenRecord(
         value=mint(ctx, "access_token", grant, now, ctx.access_token_ttl),
         kind="access_token",
         grant=grant,
         issued_at=now,
         expires_at=now + ctx.access_token_ttl,
     )
-    ctx.store.add_token(access)
+    tokens = [access]
     # Keys in alphabetical order, as Hydra (Go's encoding/json of a map) writes them.
     response: TokenResponse = {
         "access_token": access.value,
@@ -225,14 +256,14 @@ def _issue_tokens(
     }
     offline = not profile.offline_scopes.isdisjoint(grant.scopes)
     if offline and "refresh_token" in client.grant_types and grant.kind != "client_credentials":
-        refresh = IssuedToken(
+        refresh = TokenRecord(
             value=mint(ctx, "refresh_token", grant, now, ctx.refresh_token_ttl),
             kind="refresh_token",
             grant=grant,
             issued_at=now,
             expires_at=now + ctx.refresh_token_ttl,
         )
-        ctx.store.add_token(refresh)
+        tokens.append(refresh)
         response["refresh_token"] = refresh.value
     refreshing = grant_type == "refresh_token"
     if (
@@ -246,7 +277,7 @@ def _issue_tokens(
     if profile.code_response_has_sub and grant_type == "authorization_code":
         response["sub"] = grant.subject
     response["token_type"] = "bearer"
-    return response
+    return response, tokens
 
 
 def _id_token(ctx: Context, grant: Grant, access_token: str, now: float, issuer: str) -> str:
@@ -270,8 +301,9 @@ def _id_token(ctx: Context, grant: Grant, access_token: str, now: float, issuer:
     return ctx.signer.sign(claims)
 
 
-# A grant handler validates the request, consumes what it must, and names the grant to issue for.
-_Handler = Callable[[Context, ClientConfig, dict[str, str], float], Grant]
+# A grant handler validates the request and has the store make the one transition it needs,
+# minting through the _Issuance.
+_Handler = Callable[[Context, _Issuance, dict[str, str]], Awaitable[None]]
 _HANDLERS: dict[str, _Handler] = {
     "authorization_code": _redeem_code,
     "refresh_token": _refresh,

@@ -14,7 +14,6 @@ import hmac
 
 from frameio_oauth_mock.mockserver.oauth.authorize import (
     AuthorizationError,
-    AuthorizationRequest,
     AuthorizationResponse,
     authorization_response,
     issue_code,
@@ -22,7 +21,7 @@ from frameio_oauth_mock.mockserver.oauth.authorize import (
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.settings import UserConfig
-from frameio_oauth_mock.mockserver.store import PendingAuthorization, Session
+from frameio_oauth_mock.mockserver.store import AuthorizationRequest, PendingAuthorization, Session
 
 PENDING_TTL = 3600
 SESSION_TTL = 24 * 3600
@@ -57,7 +56,7 @@ def usable_session(
     return session
 
 
-def answer_without_pages(
+async def answer_without_pages(
     ctx: Context, request: AuthorizationRequest, session: Session | None
 ) -> AuthorizationResponse | None:
     """The answer when no page is shown: `prompt=none` (a code for the browser's user, or
@@ -68,13 +67,13 @@ def answer_without_pages(
             raise _login_required(
                 request, "Prompt 'none' was requested, but no existing login session was found."
             )
-        return issue_code(ctx, request, session.subject, session.auth_time, session.id)
+        return await issue_code(ctx, request, session.subject, session.auth_time, session.id)
     if ctx.settings.server.auto_approve:
-        return auto_approve(ctx, request)
+        return await auto_approve(ctx, request)
     return None
 
 
-def begin_interaction(
+async def begin_interaction(
     ctx: Context, request: AuthorizationRequest, session: Session | None
 ) -> PendingAuthorization:
     """Park a validated request until the user has logged in (or was already) and consents."""
@@ -89,8 +88,7 @@ def begin_interaction(
         auth_time=session.auth_time if session else None,
         session_id=session.id if session else "",
     )
-    ctx.store.add_pending(pending)
-    ctx.store.purge_expired(now)
+    await ctx.store.add_pending(pending, now)
     return pending
 
 
@@ -125,34 +123,37 @@ def check_credentials(ctx: Context, email: str, password: str) -> UserConfig | N
     return None
 
 
-def log_in(ctx: Context, pending: PendingAuthorization, user: UserConfig) -> Session:
+async def log_in(ctx: Context, pending: PendingAuthorization, user: UserConfig) -> Session:
     now = ctx.clock.now()
     session = Session(
         id=ctx.tokens.opaque_id(), subject=user.id, auth_time=now, expires_at=now + SESSION_TTL
     )
-    pending.subject = user.id
-    pending.auth_time = now
-    pending.session_id = session.id
-    ctx.store.add_session(session)
+    await ctx.store.log_in_pending(pending.id, user.id, now, session.id)
+    await ctx.store.add_session(session, now)
     return session
 
 
-def finish_consent(
+async def finish_consent(
     ctx: Context, pending: PendingAuthorization, allow: bool
-) -> AuthorizationResponse:
-    """The answer back to the client: a code when allowed, access_denied when denied."""
-    ctx.store.take_pending(pending.id)
-    request = pending.request
+) -> AuthorizationResponse | None:
+    """The answer back to the client: a code when allowed, access_denied when denied.
+
+    None when another answer to the same request took it first (a double submit).
+    """
+    taken = await ctx.store.take_pending(pending.id, ctx.clock.now())
+    if taken is None:
+        return None
+    request = taken.request
     if not allow:
         error = OAuthError("access_denied", "The resource owner denied the request.")
         params = error.as_json(ctx.profile)
         params["state"] = request.state
         return authorization_response(ctx, request, params)
-    assert pending.subject is not None and pending.auth_time is not None
-    return issue_code(ctx, request, pending.subject, pending.auth_time, pending.session_id)
+    assert taken.subject is not None and taken.auth_time is not None
+    return await issue_code(ctx, request, taken.subject, taken.auth_time, taken.session_id)
 
 
-def auto_approve(ctx: Context, request: AuthorizationRequest) -> AuthorizationResponse:
+async def auto_approve(ctx: Context, request: AuthorizationRequest) -> AuthorizationResponse:
     """Approve at once as the user named by login_hint, or else the first user."""
     hint = request.login_hint
     user = ctx.registry.user_by_email(hint) if hint else ctx.registry.first_user()
@@ -167,4 +168,4 @@ def auto_approve(ctx: Context, request: AuthorizationRequest) -> AuthorizationRe
             request.response_mode,
         )
     # No browser session is kept, but the id_token still names a login session (`sid`).
-    return issue_code(ctx, request, user.id, ctx.clock.now(), ctx.tokens.opaque_id())
+    return await issue_code(ctx, request, user.id, ctx.clock.now(), ctx.tokens.opaque_id())

@@ -41,7 +41,7 @@ class LogoutOutcome:
     ended_session: str | None
 
 
-def handle_logout(
+async def handle_logout(
     ctx: Context, params: dict[str, str], browser_session: Session | None, issuer: str
 ) -> LogoutOutcome:
     hint = params.get("id_token_hint", "")
@@ -59,7 +59,7 @@ def handle_logout(
                 "id_token_hint is missing."
             )
         ended = browser_session.id if browser_session else None
-        return LogoutOutcome(fallback, _end(ctx, ended))
+        return LogoutOutcome(fallback, await _end(ctx, ended))
     claims = _hint_claims(ctx, hint, issuer)
     client = _client_of(ctx, claims)
     redirect_to = fallback
@@ -73,8 +73,8 @@ def handle_logout(
         parts = urlsplit(requested)
         query = urlencode({"state": state}) if state else ""
         redirect_to = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-    session = _session_with_sid(ctx, str(claims["sid"]))
-    return LogoutOutcome(redirect_to, _end(ctx, session.id if session else None))
+    session = await _session_with_sid(ctx, str(claims["sid"]))
+    return LogoutOutcome(redirect_to, await _end(ctx, session.id if session else None))
 
 
 def _hint_claims(ctx: Context, hint: str, issuer: str) -> dict[str, Any]:
@@ -120,15 +120,15 @@ def _client_of(ctx: Context, claims: dict[str, Any]) -> ClientConfig:
     )
 
 
-def _session_with_sid(ctx: Context, sid: str) -> Session | None:
-    now = ctx.clock.now()
-    for session in list(ctx.store.sessions.values()):
-        if public_sid(session.id) == sid and now < session.expires_at:
+async def _session_with_sid(ctx: Context, sid: str) -> Session | None:
+    # A look through the live sessions (at most max_sessions): logout is rare.
+    for session in await ctx.store.live_sessions(ctx.clock.now()):
+        if public_sid(session.id) == sid:
             return session
     return None
 
 
-def _end(ctx: Context, session_id: str | None) -> str | None:
+async def _end(ctx: Context, session_id: str | None) -> str | None:
     if session_id is not None:
-        ctx.store.end_session(session_id)
+        await ctx.store.end_session(session_id)
     return session_id

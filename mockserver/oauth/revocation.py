@@ -22,22 +22,22 @@ def _authenticated(ctx: Context, request: EndpointRequest) -> tuple[ClientConfig
     return client, token
 
 
-def handle_revocation(ctx: Context, request: EndpointRequest) -> None:
+async def handle_revocation(ctx: Context, request: EndpointRequest) -> None:
     """Revoke the token's whole family (access and refresh) if the caller's client owns it.
 
     Unknown tokens and other clients' tokens are answered with success too (RFC 7009 2.2),
     so the endpoint reveals nothing about tokens the caller does not own.
     """
     client, value = _authenticated(ctx, request)
-    token = ctx.store.find_token(value)
+    token = await ctx.store.find_token(value)
     if token is not None and token.grant.client_id == client.client_id:
-        ctx.store.revoke_grant(token.grant)
+        await ctx.store.revoke_family(token.grant.id)
 
 
-def handle_introspection(ctx: Context, request: EndpointRequest) -> dict[str, Any]:
+async def handle_introspection(ctx: Context, request: EndpointRequest) -> dict[str, Any]:
     """RFC 7662: the token's facts while it is live, else only {"active": false}."""
     _, value = _authenticated(ctx, request)
-    token = ctx.store.find_token(value)
+    token = await ctx.store.find_token(value)
     if token is None or not ctx.owns(token.grant) or not token.is_live(ctx.clock.now()):
         return {"active": False}
     grant = token.grant

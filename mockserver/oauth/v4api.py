@@ -74,10 +74,10 @@ class V4Caller:
     rate: RateDecision
 
 
-def authenticate(ctx: Context, authorization: str | None) -> V4Caller:
+async def authenticate(ctx: Context, authorization: str | None) -> V4Caller:
     """The user behind the bearer token, after the per-user rate limit counted this call."""
     try:
-        _, user = authenticate_bearer(
+        _, user = await authenticate_bearer(
             ctx,
             authorization,
             token_elsewhere=False,

@@ -16,6 +16,7 @@ from frameio_oauth_mock.mockserver.web.control import ControlAPI
 from frameio_oauth_mock.mockserver.web.cors import CorsMiddleware
 from frameio_oauth_mock.mockserver.web.exposure import Exposure
 from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
+from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 from frameio_oauth_mock.mockserver.web.inspector import Inspector
 from frameio_oauth_mock.mockserver.web.limits import RequestLimits
 from frameio_oauth_mock.mockserver.web.logout import LogoutEndpoint
@@ -31,8 +32,14 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None, *, context: Context | None = None) -> Starlette:
-    """Build the ASGI app from settings (or from a ready context that tests keep hold of).
+def create_app(
+    settings: Settings | None = None,
+    *,
+    context: Context | None = None,
+    harness: HarnessState | None = None,
+) -> Starlette:
+    """Build the ASGI app from settings (or from a ready context and harness that tests
+    keep hold of).
 
     Every profile is served side by side (Frame.io's legacy /oauth2/... and Adobe IMS's
     /ims/...), each route bound to its own profile's view of the one shared state.
@@ -40,25 +47,29 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     """
     if context is None:
         context = Context.from_settings(settings or Settings())
+    if harness is None:
+        server = context.settings.server
+        harness = HarnessState(server.request_log_entries, server.request_log_bytes)
     exposure = Exposure()
-    control = ControlAPI(context, exposure)
+    control = ControlAPI(context, exposure, harness)
     routes = [
         route
         for profile_name in context.state.profiles
-        for route in _profile_routes(context.for_profile(profile_name), exposure)
+        for route in _profile_routes(context.for_profile(profile_name), exposure, harness)
     ]
     routes += [Route("/health", health, methods=["GET", "HEAD"]), *control.routes()]
-    routes += Inspector(context, exposure).routes()
+    routes += Inspector(context, exposure, harness).routes()
     # CORS outermost: preflights are answered before the request log and faults see them.
     # Then the limits, which bound what everything inside reads.
     middleware = [
         Middleware(CorsMiddleware, ctx=context),
         Middleware(RequestLimits, ctx=context),
-        Middleware(HarnessMiddleware, ctx=context),
+        Middleware(HarnessMiddleware, ctx=context, harness=harness),
     ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.context = context
     app.state.exposure = exposure
+    app.state.harness = harness
     return app
 
 
@@ -66,9 +77,9 @@ def _as_is(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
-def _profile_routes(ctx: Context, exposure: Exposure) -> list[Route]:
+def _profile_routes(ctx: Context, exposure: Exposure, harness: HarnessState) -> list[Route]:
     paths = ctx.profile.paths
-    pages = AuthorizationPages(ctx, exposure)
+    pages = AuthorizationPages(ctx, exposure, harness)
     token = TokenEndpoint(ctx)
     resources = ResourceEndpoints(ctx)
     # Every method reaches these, so the profile's server decides what a GET gets: Hydra's

@@ -36,6 +36,7 @@ from frameio_oauth_mock.mockserver.scopes import meaning
 from frameio_oauth_mock.mockserver.store import PendingAuthorization, Session
 from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of, query_pairs, read_form
+from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 from frameio_oauth_mock.mockserver.web.responses import (
     error_page,
     form_post_page,
@@ -53,10 +54,11 @@ def _csrf_cookie_name(pending: PendingAuthorization) -> str:
 
 
 class AuthorizationPages:
-    def __init__(self, ctx: Context, exposure: Exposure) -> None:
+    def __init__(self, ctx: Context, exposure: Exposure, harness: HarnessState) -> None:
         self.ctx = ctx
         self.paths = ctx.profile.paths
         self.exposure = exposure
+        self.harness = harness
 
     # GET|POST /oauth2/auth ---------------------------------------------------------------
     async def authorize(self, request: Request) -> Response:
@@ -67,17 +69,17 @@ class AuthorizationPages:
         items = list(query_pairs(request))
         if request.method == "POST":  # RFC 6749 3.1: the endpoint MAY accept POST
             items += await read_form(request) or []
-        session = self._session(request)
+        session = await self._session(request)
         try:
             auth_request = validate_authorization_request(
                 self.ctx, items, issuer_of(self.ctx, request)
             )
-            answer = answer_without_pages(self.ctx, auth_request, session)
+            answer = await answer_without_pages(self.ctx, auth_request, session)
             if answer is not None:
-                return self._answer(answer)
+                return await self._answer(answer)
         except AuthorizationError as error:
-            return self._refuse(error)
-        pending = begin_interaction(self.ctx, auth_request, session)
+            return await self._refuse(error)
+        pending = await begin_interaction(self.ctx, auth_request, session)
         if pending.subject is None:
             response = self._login_page(pending)
         else:
@@ -98,7 +100,7 @@ class AuthorizationPages:
         if refused is not None:
             return refused
         form = dict(await read_form(request) or [])
-        pending = self._checked_pending(request, form)
+        pending = await self._checked_pending(request, form)
         if isinstance(pending, Response):
             return pending
         user = check_credentials(self.ctx, form.get("email", ""), form.get("password", ""))
@@ -108,7 +110,7 @@ class AuthorizationPages:
                 email=form.get("email", ""),
                 message="The email address or password is incorrect.",
             )
-        session = log_in(self.ctx, pending, user)
+        session = await log_in(self.ctx, pending, user)
         response = redirect(f"{self.paths.consent}?challenge={pending.id}")
         response.set_cookie(
             SESSION_COOKIE, session.id, max_age=SESSION_TTL, path="/", httponly=True, samesite="lax"
@@ -121,7 +123,7 @@ class AuthorizationPages:
         if refused is not None:
             return refused
         if request.method == "GET":
-            pending = self._find_pending(request.query_params.get("challenge", ""))
+            pending = await self._find_pending(request.query_params.get("challenge", ""))
             if pending is None:
                 return self._unknown_challenge()
             if not browser_matches(pending, request.cookies.get(_csrf_cookie_name(pending))):
@@ -130,13 +132,16 @@ class AuthorizationPages:
                 return self._login_page(pending)
             return self._consent_page(pending)
         form = dict(await read_form(request) or [])
-        checked = self._checked_pending(request, form)
+        checked = await self._checked_pending(request, form)
         if isinstance(checked, Response):
             return checked
-        if checked.subject is None:
+        if checked.subject is None:  # a consent answer before login: log in first
             return self._login_page(checked)
         allow = form.get("decision") == "allow"
-        return self._answer(finish_consent(self.ctx, checked, allow))
+        answer = await finish_consent(self.ctx, checked, allow)
+        if answer is None:  # another answer to the same request came first
+            return self._unknown_challenge()
+        return await self._answer(answer)
 
     # Helpers -------------------------------------------------------------------------------
     def _misdirected(self, request: Request) -> Response | None:
@@ -161,34 +166,44 @@ class AuthorizationPages:
     def _redirect_status(self) -> int:
         return self.ctx.profile.redirect_status
 
-    def _refuse(self, error: AuthorizationError) -> Response:
+    async def _refuse(self, error: AuthorizationError) -> Response:
         if error.redirect_uri is None:  # never redirect to an unverified URI
             return error_page(self.ctx.profile, error.error)
-        return self._answer(error_response(error, self.ctx))
+        return await self._answer(error_response(error, self.ctx))
 
-    def _answer(self, answer: AuthorizationResponse) -> Response:
-        """A redirect in query or fragment mode; in form_post mode a self-submitting page."""
+    async def _answer(self, answer: AuthorizationResponse) -> Response:
+        """A redirect in query or fragment mode; in form_post mode a self-submitting page.
+
+        Every authorization response passes here, so scripted faults that tamper with them
+        (error redirect, wrong or missing state or iss) apply in one place.
+        """
+        fault = await self.harness.firing("authorize", answer.client_id, None, tampering=True)
+        if fault is not None:
+            describe = self.ctx.profile.error
+            answer = answer.with_params(
+                fault.tamper(answer.params, lambda error: describe(error).description)
+            )
         if answer.response_mode == "form_post":
             return form_post_page(answer.redirect_uri, answer.params)
         return redirect(answer.location(), self._redirect_status)
 
-    def _session(self, request: Request) -> Session | None:
+    async def _session(self, request: Request) -> Session | None:
         session_id = request.cookies.get(SESSION_COOKIE)
         if not session_id:
             return None
-        session = self.ctx.store.find_session(session_id, self.ctx.clock.now())
+        session = await self.ctx.store.find_session(session_id, self.ctx.clock.now())
         if session is None or self.ctx.registry.user_by_id(session.subject) is None:
             return None
         return session
 
-    def _find_pending(self, challenge: str) -> PendingAuthorization | None:
-        return self.ctx.store.find_pending(challenge, self.ctx.clock.now())
+    async def _find_pending(self, challenge: str) -> PendingAuthorization | None:
+        return await self.ctx.store.find_pending(challenge, self.ctx.clock.now())
 
-    def _checked_pending(
+    async def _checked_pending(
         self, request: Request, form: dict[str, str]
     ) -> PendingAuthorization | Response:
         """The pending authorization a form POST names, if its CSRF token (form, cookie) fits."""
-        pending = self._find_pending(form.get("challenge", ""))
+        pending = await self._find_pending(form.get("challenge", ""))
         if pending is None:
             return self._unknown_challenge()
         cookie = request.cookies.get(_csrf_cookie_name(pending))

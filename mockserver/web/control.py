@@ -24,6 +24,7 @@ from frameio_oauth_mock.mockserver.settings import ConfigError, read_client, rea
 from frameio_oauth_mock.mockserver.web.controljson import ControlError, parse_control_object
 from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of
+from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 
 PREFIX = "/_mock"
 _LOG_FILTERS = ("endpoint", "method", "path", "client_id", "grant_type")
@@ -59,9 +60,10 @@ def _is_json(content_type: str | None) -> bool:
 
 
 class ControlAPI:
-    def __init__(self, ctx: Context, exposure: Exposure) -> None:
+    def __init__(self, ctx: Context, exposure: Exposure, harness: HarnessState) -> None:
         self.ctx = ctx
         self.exposure = exposure
+        self.harness = harness
 
     def routes(self) -> list[Route]:
         table = [
@@ -125,43 +127,46 @@ class ControlAPI:
     async def clients(self, request: Request) -> Response:
         registry = self.ctx.registry
         if request.method == "POST":
-            client = read_client(await self._json_object(request), "client")
-            client = registry.add_client(client)  # with its profile filled in
+            data = await self._json_object(request)
+            client = registry.add_client(read_client(data, "client"))  # with its profile
+            await self.ctx.store.add_entry("client", data)  # a persistent store keeps it
             return JSONResponse(_client_json(client), 201)
         return JSONResponse([_client_json(client) for client in registry.clients.values()])
 
     async def users(self, request: Request) -> Response:
         registry = self.ctx.registry
         if request.method == "POST":
-            user = read_user(await self._json_object(request), "user")
+            data = await self._json_object(request)
+            user = read_user(data, "user")
             registry.add_user(user)
+            await self.ctx.store.add_entry("user", data)
             return JSONResponse(_user_json(user), 201)
         return JSONResponse([_user_json(user) for user in registry.users.values()])
 
     async def faults(self, request: Request) -> Response:
-        faults = self.ctx.faults
+        harness = self.harness
         if request.method == "POST":
-            fault = faults.add_from_mapping(await self._json_object(request))
+            fault = await harness.add_fault(await self._json_object(request))
             return JSONResponse(fault.as_dict(), 201)
         if request.method == "DELETE":
-            faults.clear()
+            await harness.clear_faults()
             return Response(status_code=204)
-        return JSONResponse([fault.as_dict() for fault in faults])
+        return JSONResponse([fault.as_dict() for fault in await harness.all_faults()])
 
     async def fault(self, request: Request) -> Response:
         fault_id = request.path_params["fault_id"]
-        found = next((fault for fault in self.ctx.faults if fault.id == fault_id), None)
+        faults = await self.harness.all_faults()
+        found = next((fault for fault in faults if fault.id == fault_id), None)
         if found is None:
             return _problem(f"fault_id: no fault {fault_id}", 404)
         if request.method == "DELETE":
-            self.ctx.faults.remove(fault_id)
+            await self.harness.remove_fault(fault_id)
             return Response(status_code=204)
         return JSONResponse(found.as_dict())
 
     async def requests(self, request: Request) -> Response:
-        log = self.ctx.log
         if request.method == "DELETE":
-            log.clear()
+            await self.harness.clear_requests()
             return Response(status_code=204)
         criteria: dict[str, Any] = {}
         since = 0
@@ -179,7 +184,7 @@ class ControlAPI:
                 raise ControlError(
                     f"{name}: unknown filter (use {', '.join(_LOG_FILTERS)}, status, since)"
                 )
-        entries = [entry for entry in log.filter(**criteria) if entry.id > since]
+        entries = [entry for entry in await self.harness.requests(**criteria) if entry.id > since]
         return JSONResponse(
             {"count": len(entries), "requests": [entry.as_dict() for entry in entries]}
         )
@@ -216,10 +221,13 @@ class ControlAPI:
                 clock.unfreeze()
             if advance is not None:
                 clock.advance(float(advance))
+            await self.harness.save_clock(clock)
         return JSONResponse({"now": clock.now(), "frozen": clock.frozen})
 
     async def reset(self, request: Request) -> Response:
-        self.ctx.reset()
+        await self.ctx.reset()
+        await self.harness.reset()
+        await self.harness.save_clock(self.ctx.clock)
         return Response(status_code=204)
 
     async def openapi(self, request: Request) -> Response:
@@ -233,7 +241,7 @@ class ControlAPI:
         token = data.get("token")
         if not isinstance(token, str) or not token.strip():
             raise ControlError("token: required, the token (or id_token or code) to look up")
-        return JSONResponse(describe_token(self.ctx, token))
+        return JSONResponse(await describe_token(self.ctx, token))
 
     async def tokens(self, request: Request) -> Response:
         data = await self._json_object(request)
@@ -251,5 +259,5 @@ class ControlAPI:
             raise ControlError("scopes: must be a list of strings")
         chosen = None if scopes is None else tuple(scopes)
         issuer = issuer_of(self.ctx, request)
-        answer = issue_without_authorization(self.ctx, client_id, user, chosen, issuer)
+        answer = await issue_without_authorization(self.ctx, client_id, user, chosen, issuer)
         return JSONResponse(answer, 201)

@@ -14,7 +14,13 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from frameio_oauth_mock.mockserver.faults import Fault
+from frameio_oauth_mock.mockserver.faults import (
+    ChangedMembers,
+    DropConnection,
+    Fault,
+    HttpError,
+    MalformedBody,
+)
 from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
@@ -33,6 +39,7 @@ from frameio_oauth_mock.mockserver.requestlog import (
 )
 from frameio_oauth_mock.mockserver.web import refusals
 from frameio_oauth_mock.mockserver.web.forms import PARSED_FORM_KEY, PARSED_QUERY_KEY
+from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 from frameio_oauth_mock.mockserver.web.responses import json_body
 
 Scope = MutableMapping[str, Any]
@@ -76,9 +83,10 @@ def _client_id(
 
 
 class HarnessMiddleware:
-    def __init__(self, app: ASGIApp, ctx: Context) -> None:
+    def __init__(self, app: ASGIApp, ctx: Context, harness: HarnessState) -> None:
         self.app = app
         self.ctx = ctx
+        self.harness = harness
         # Path -> (endpoint name, the context of the profile serving it).
         self.endpoints = {
             path: (name, ctx.for_profile(profile_name))
@@ -95,8 +103,12 @@ class HarnessMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.harness.load_clock(self.ctx.clock)
         # The control API and the inspector watch the log; they are not part of it.
-        if scope["type"] != "http" or path == "/" or path.startswith(UNLOGGED_PREFIXES):
+        if path == "/" or path.startswith(UNLOGGED_PREFIXES):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -171,8 +183,7 @@ class HarnessMiddleware:
 
         fault = None
         try:
-            if self.ctx.faults:
-                fault = self.ctx.faults.firing(endpoint, client_id, grant_type)
+            fault = await self.harness.firing(endpoint, client_id, grant_type, tampering=False)
             if fault is None:
                 await self.app(scope, replay, recording_send)
             else:
@@ -182,12 +193,12 @@ class HarnessMiddleware:
                 )
         finally:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            if fault is not None and fault.drop:
+            if fault is not None and isinstance(fault.effect, DropConnection):
                 entry.status = 0  # the answer was never finished: no status was given
                 refusals.log_dropped(entry, fault.id)
             elif watch is not None:
                 refusals.log_refusal(entry, watch)
-            self.ctx.log.append(entry)
+            await self.harness.record(entry)
 
     async def _apply(
         self,
@@ -201,23 +212,25 @@ class HarnessMiddleware:
         if fault.delay:
             await asyncio.sleep(fault.delay)
         profile = ctx.profile
-        if fault.status is not None:
-            status = fault.status
-            data = fault.error_body(lambda error: profile.error(error).description)
+        effect = fault.effect
+        if isinstance(effect, HttpError):
+            data = effect.body(lambda error: profile.error(error).description)
             headers = dict(profile.token_response_headers)
             if v4:  # the V4 API answers in its own error shape
-                data = v4_error_body(status, data["error_description"] or data["error"])
+                data = v4_error_body(effect.status, data["error_description"] or data["error"])
                 headers = {"Content-Type": "application/json; charset=utf-8"}
-            if fault.retry_after is not None:
-                headers["Retry-After"] = str(fault.retry_after)
-            await _respond(send, status, headers, json_body(data))
-        elif fault.body == "not_json":
+            if effect.retry_after is not None:
+                headers["Retry-After"] = str(effect.retry_after)
+            await _respond(send, effect.status, headers, json_body(data))
+        elif isinstance(effect, MalformedBody) and effect.kind == "not_json":
             await _respond(send, 200, {"Content-Type": "application/json"}, b"<<not json>>")
-        elif fault.body == "html":
+        elif isinstance(effect, MalformedBody) and effect.kind == "html":
             await _respond(send, 502, {"Content-Type": "text/html"}, GATEWAY_PAGE)
-        elif fault.body in ("truncated_json", "wrong_content_type") or fault.members:
-            await self._rewrite_answer(fault.body or "members", scope, receive, send, fault.members)
-        elif fault.drop:
+        elif isinstance(effect, MalformedBody):
+            await self._rewrite_answer(effect.kind, scope, receive, send)
+        elif isinstance(effect, ChangedMembers):
+            await self._rewrite_answer("members", scope, receive, send, effect.members)
+        elif isinstance(effect, DropConnection):
             hidden = refusals.dropping.set(True)  # uvicorn's access log would say 200
             try:
                 await send(

@@ -27,6 +27,7 @@ from frameio_oauth_mock.mockserver.oauth.pkce import s256_challenge
 from frameio_oauth_mock.mockserver.settings import ClientConfig
 from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of, read_form
+from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 from frameio_oauth_mock.mockserver.web.responses import PAGE_HEADERS, render
 
 SCRIPT_PATH = "/inspect/inspector.js"
@@ -56,9 +57,10 @@ def _kind(client: ClientConfig) -> str:
 
 
 class Inspector:
-    def __init__(self, ctx: Context, exposure: Exposure) -> None:
+    def __init__(self, ctx: Context, exposure: Exposure, harness: HarnessState) -> None:
         self.ctx = ctx
         self.exposure = exposure
+        self.harness = harness
 
     def routes(self) -> list[Route]:
         return [
@@ -141,7 +143,8 @@ class Inspector:
         if not self._signed_in(request):
             return self._sign_in_page(request)
         issuer = issuer_of(self.ctx, request)
-        return _page("inspector.html", **self._common(), **self._configuration(issuer))
+        faults = [fault.as_dict() for fault in await self.harness.all_faults()]
+        return _page("inspector.html", **self._common(), **self._configuration(issuer, faults))
 
     async def token_page(self, request: Request) -> Response:
         refusal = self._refusal(request)
@@ -163,7 +166,7 @@ class Inspector:
             "admin_token": self.ctx.settings.server.admin_token or "",
         }
 
-    def _configuration(self, issuer: str) -> dict[str, Any]:
+    def _configuration(self, issuer: str, faults: list[dict[str, Any]]) -> dict[str, Any]:
         state = self.ctx.state
         server = self.ctx.settings.server
         profiles = []
@@ -197,7 +200,7 @@ class Inspector:
             "profiles": profiles,
             "clients": clients,
             "users": list(self.ctx.registry.users.values()),
-            "faults": [fault.as_dict() for fault in self.ctx.faults],
+            "faults": faults,
             "now": clock.now(),
             "now_text": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.now())),
             "frozen": clock.frozen,

@@ -25,8 +25,11 @@ class LogoutEndpoint:
             items += await read_form(request) or []
         try:
             params = single_values(items, LOGOUT_PARAMETERS)
-            outcome = handle_logout(
-                self.ctx, params, self._browser_session(request), issuer_of(self.ctx, request)
+            outcome = await handle_logout(
+                self.ctx,
+                params,
+                await self._browser_session(request),
+                issuer_of(self.ctx, request),
             )
         except OAuthError as error:
             return error_page(self.ctx.profile, error)
@@ -38,8 +41,8 @@ class LogoutEndpoint:
     async def logged_out(self, request: Request) -> Response:
         return page("logged_out.html")
 
-    def _browser_session(self, request: Request) -> Session | None:
+    async def _browser_session(self, request: Request) -> Session | None:
         session_id = request.cookies.get(SESSION_COOKIE)
         if not session_id:
             return None
-        return self.ctx.store.find_session(session_id, self.ctx.clock.now())
+        return await self.ctx.store.find_session(session_id, self.ctx.clock.now())

@@ -32,7 +32,7 @@ class ResourceEndpoints:
 
     async def revoke(self, request: Request) -> Response:
         try:
-            handle_revocation(self.ctx, await endpoint_request(self.ctx, request))
+            await handle_revocation(self.ctx, await endpoint_request(self.ctx, request))
         except OAuthError as error:
             return token_error(self.ctx.profile, error)
         return Response(
@@ -41,7 +41,7 @@ class ResourceEndpoints:
 
     async def introspect(self, request: Request) -> Response:
         try:
-            answer = handle_introspection(self.ctx, await endpoint_request(self.ctx, request))
+            answer = await handle_introspection(self.ctx, await endpoint_request(self.ctx, request))
         except OAuthError as error:
             return token_error(self.ctx.profile, error)
         return token_json(self.ctx.profile, answer)
@@ -69,7 +69,7 @@ class ResourceEndpoints:
         oauth_errors: bool,
     ) -> Response:
         try:
-            _, user = authenticate_bearer(
+            _, user = await authenticate_bearer(
                 self.ctx,
                 request.headers.get("authorization"),
                 await self._token_outside_header(request),

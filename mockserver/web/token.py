@@ -18,7 +18,7 @@ class TokenEndpoint:
 
     async def handle(self, request: Request) -> Response:
         try:
-            answer = handle_token_request(self.ctx, await endpoint_request(self.ctx, request))
+            answer = await handle_token_request(self.ctx, await endpoint_request(self.ctx, request))
         except OAuthError as error:
             return token_error(self.ctx.profile, error)
         return token_json(self.ctx.profile, answer)

@@ -38,7 +38,7 @@ class V4Endpoints:
         async def endpoint(request: Request) -> Response:
             headers = dict(_HEADERS)
             try:
-                caller = v4api.authenticate(self.ctx, request.headers.get("authorization"))
+                caller = await v4api.authenticate(self.ctx, request.headers.get("authorization"))
                 headers.update(caller.rate.headers())
                 return JSONResponse(render(request, caller), headers=headers)
             except v4api.V4Error as error:

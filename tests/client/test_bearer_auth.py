@@ -17,7 +17,6 @@ from frameio_oauth_mock.client import (
     ReauthorizationRequired,
     Token,
 )
-from frameio_oauth_mock.mockserver.store import TokenState
 from frameio_oauth_mock.mockserver.testing import MockServer
 from tests.client.conftest import SECRET, SECRET_APP, AsyncEnv, SyncEnv
 
@@ -50,9 +49,7 @@ def revoke_access_token_server_side(mock: MockServer, token: Token | None) -> No
     """Only the access token stops working (as when Frame.io ends it early); the refresh
     token stays valid. The mock's revocation endpoint would end both."""
     assert token is not None
-    issued = mock.context.store.find_token(token.access_token)
-    assert issued is not None
-    issued.state = TokenState.REVOKED
+    assert mock.store.end_token(token.access_token)
 
 
 def api_statuses(mock: MockServer) -> list[int]:

@@ -438,3 +438,22 @@ async def test_ims_secrets_in_the_query_are_redacted() -> None:
     assert entry.query["refresh_token"] == fingerprint(tokens["refresh_token"])
     assert entry.client_id == IMS_ID
     assert entry.grant_type == "refresh_token"  # read from the query too
+
+
+def test_the_log_is_capped_in_bytes_as_well_as_entries() -> None:
+    def entry(size: int) -> LoggedRequest:
+        return LoggedRequest(
+            0, FROZEN_AT, "POST", "/oauth2/token", "token", {}, {}, {"x": "y" * size}
+        )
+
+    log = RequestLog(capacity=100, max_bytes=10_000)
+    for _ in range(30):
+        log.append(entry(1000))
+    assert log.bytes <= 10_000
+    assert 5 <= len(log) < 30
+    ids = [item.id for item in log.all()]
+    assert ids == list(range(31 - len(log), 31))  # the oldest went first
+    log.append(entry(50_000))  # one entry larger than the cap stays, alone
+    assert [item.id for item in log.all()] == [31]
+    log.clear()
+    assert (len(log), log.bytes) == (0, 0)

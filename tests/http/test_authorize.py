@@ -583,7 +583,7 @@ async def test_success_redirects_with_code_scope_and_state(
     assert query["state"] == STATE
     assert re.fullmatch(r"ory_ac_[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]+", query["code"])
     assert response.headers["cache-control"] == "no-store"
-    record = context.store.find_code(query["code"], clock.now())
+    record = await context.store.find_code(query["code"])
     assert record is not None
     assert record.grant.client_id == "secret-app"
     assert record.grant.scopes == ("account.read", "offline")
@@ -698,7 +698,7 @@ async def test_login_hint_picks_the_user(
     email: str,
 ) -> None:
     query = code_of(await authorize(http, login_hint=login_hint))
-    record = context.store.find_code(query["code"], clock.now())
+    record = await context.store.find_code(query["code"])
     assert record is not None
     user = context.registry.user_by_email(email)
     assert user is not None

@@ -264,7 +264,7 @@ async def test_email_is_case_insensitive_and_picks_that_user(
     assert "Other User" in consent.text
     response = await submit(http, form_of(consent), decision="allow")
     code = full_query(response.headers["location"])["code"]
-    record = context.store.find_code(code, clock.now())
+    record = await context.store.find_code(code)
     other = context.registry.user_by_email("other@example.com")
     assert record is not None and other is not None
     assert record.grant.subject == other.id
@@ -495,6 +495,33 @@ async def test_consent_page_before_login_shows_the_login_page(http: httpx.AsyncC
     assert response.status_code != 303
     assert "location" not in response.headers
     assert is_login_page(response)
+
+
+async def test_consent_answer_before_login_shows_the_login_page(
+    http: httpx.AsyncClient,
+) -> None:
+    """A consent POST for a request nobody has logged in to yet issues nothing: it shows the
+    login page, and the authorization goes on normally after the login."""
+    login_page = await start(http)
+    login = form_of(login_page)
+    early = await http.post(
+        "/oauth2/auth/consent",
+        data={
+            "challenge": login.fields["challenge"],
+            "csrf_token": login.fields["csrf_token"],
+            "decision": "allow",
+        },
+    )
+    assert early.status_code == 200, early.text
+    assert "location" not in early.headers
+    assert is_login_page(early)
+    assert_page_headers(early)
+
+    consent = await log_in(http, login_page)
+    allowed = await submit(http, form_of(consent), decision="allow")
+    assert allowed.status_code == 303
+    code = full_query(allowed.headers["location"])["code"]
+    assert (await redeem(http, code)).status_code == 200
 
 
 # Escaping ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from urllib.parse import quote_plus
 import httpx
 
 from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.store import run_now
 
 TOKEN = "/oauth2/token"
 
@@ -179,5 +180,5 @@ def basic(client_id: str, secret: str, encode: bool = True) -> dict[str, str]:
 
 def is_live(context: Context, value: object) -> bool:
     """Whether the server would still honour this access or refresh token."""
-    token = context.store.find_token(str(value))
+    token = run_now(context.store.find_token(str(value)))
     return token is not None and token.is_live(context.clock.now())

@@ -747,6 +747,42 @@ async def test_tokens_do_not_cross_profiles(http: httpx.AsyncClient) -> None:
     assert home.status_code == 200, home.text
 
 
+async def test_a_used_legacy_code_at_the_ims_endpoint_leaves_its_tokens_alone(
+    http: httpx.AsyncClient,
+) -> None:
+    """Another profile's code is unknown here, even a used one: presenting it again at the
+    IMS token endpoint must not count as the reuse that ends its family at home."""
+    page = await http.get(
+        "/oauth2/auth",
+        params={
+            "client_id": V2_ID,
+            "response_type": "code",
+            "redirect_uri": REDIRECT,
+            "scope": "account.read offline",
+            "state": "v2-state-0003",
+        },
+    )
+    code = query_of(page.headers["location"])["code"]
+    params = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
+    v2 = await http.post("/oauth2/token", data=params, auth=(V2_ID, V2_SECRET))
+    assert v2.status_code == 200, v2.text
+
+    oauth_error(await token(http, params, WEB_ID), 400, "invalid_grant")
+
+    me = await http.get("/v2/me", headers={"Authorization": f"Bearer {v2.json()['access_token']}"})
+    assert me.status_code == 200  # the legacy family lives on
+    refresh = {"grant_type": "refresh_token", "refresh_token": v2.json()["refresh_token"]}
+    home = await http.post("/oauth2/token", data=refresh, auth=(V2_ID, V2_SECRET))
+    assert home.status_code == 200, home.text
+    # At home the same code is reuse, and ends the family.
+    again = await http.post("/oauth2/token", data=params, auth=(V2_ID, V2_SECRET))
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    me = await http.get(
+        "/v2/me", headers={"Authorization": f"Bearer {home.json()['access_token']}"}
+    )
+    assert me.status_code == 401
+
+
 async def test_one_process_serves_both_profiles_interleaved(
     http: httpx.AsyncClient, mock: MockServer
 ) -> None:

@@ -50,7 +50,7 @@ from hypothesis.stateful import (
 )
 
 from frameio_oauth_mock.mockserver.settings import UserConfig
-from frameio_oauth_mock.mockserver.store import TokenState
+from frameio_oauth_mock.mockserver.store import TokenState, run_now
 from frameio_oauth_mock.mockserver.testing import MockServer
 from tests.http.token_support import (
     CODE_OTHER_CLIENT,
@@ -103,6 +103,9 @@ ACCESS_TTL = 3600
 REFRESH_TTL = 30 * 24 * 3600
 # The mock keeps an expired refresh token this long so its use answers "expired".
 REFRESH_RETENTION = 24 * 3600
+# Retired tokens kept per family (small, so long refresh chains reach the cap): older ones
+# are forgotten, and answer as unknown.
+MAX_RETIRED = 6
 SESSION_TTL = 24 * 3600
 # How a token request authenticates: as the credential's own app, as another app, or wrongly.
 CLIENTS = ["own", "other", "alternate", "wrong-secret", "wrong-method", "missing"]
@@ -211,7 +214,10 @@ class OAuthMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.mock = MockServer(
-            clients=[app.config() for app in APPS], users=[USER, OTHER_USER], seed=6
+            clients=[app.config() for app in APPS],
+            users=[USER, OTHER_USER],
+            seed=6,
+            max_retired_tokens=MAX_RETIRED,
         )
         self.now = START
         self.mock.clock.freeze(START)
@@ -237,15 +243,25 @@ class OAuthMachine(RuleBasedStateMachine):
         mock may forget it (its memory bound); that cannot matter, as nothing of the family
         lives or can live again, so the model asks the store which answer to expect.
         """
+        if self._past_retired_cap(token):
+            return False
         retention = REFRESH_RETENTION if token.kind == "refresh_token" else 0
         if self.now < token.expires_at + retention or self._family_live(token.family):
             return True
-        return token.value in self.mock.context.store.tokens
+        return self._held(token.value)
+
+    def _held(self, value: str) -> bool:
+        return run_now(self.mock.store.find_token(value)) is not None
+
+    def _past_retired_cap(self, token: Token) -> bool:
+        """Whether the family retired MAX_RETIRED tokens after this one (so it is forgotten)."""
+        retired = [t for t in token.family.tokens if t.state != "active"]
+        return token in retired and retired.index(token) < len(retired) - MAX_RETIRED
 
     def _code_remembered(self, family: Family) -> bool:
         if self.now < family.code_expires_at or self._family_live(family):
             return True
-        return family.code in self.mock.context.store.codes
+        return run_now(self.mock.store.find_code(family.code)) is not None
 
     def next_number(self) -> int:
         self.counter += 1
@@ -785,8 +801,9 @@ class OAuthMachine(RuleBasedStateMachine):
     def server_holds_exactly_the_live_tokens_of_the_model(self) -> None:
         assert self.mock.clock.now() == self.now
         live = {token.value for token in self.tokens if token.live(self.now)}
-        store = self.mock.context.store
-        held = {value for value, token in store.tokens.items() if token.is_live(self.now)}
+        store = self.mock.store
+        records = [run_now(store.find_token(value)) for value in store.token_values()]
+        held = {record.value for record in records if record and record.is_live(self.now)}
         assert held == live, (
             f"live on the server only: {held - live}; in the model only: {live - held}"
         )
@@ -807,11 +824,12 @@ class OAuthMachine(RuleBasedStateMachine):
 
     @invariant()
     def nothing_of_a_live_family_is_forgotten(self) -> None:
-        store = self.mock.context.store
         for family in self.families:
             if self._family_live(family):
-                assert family.code in store.codes, family
-                assert all(token.value in store.tokens for token in family.tokens), family
+                assert run_now(self.mock.store.find_code(family.code)) is not None, family
+                for token in family.tokens:
+                    # Within the cap it is held; past it, forgotten (the memory bound).
+                    assert self._held(token.value) != self._past_retired_cap(token), token
 
     @invariant()
     def no_answer_is_a_500_and_no_redirect_leaves_home(self) -> None:
@@ -839,8 +857,9 @@ class OAuthMachine(RuleBasedStateMachine):
         """While its family lives, the server holds each rotated refresh token as used, so
         presenting it again is caught as reuse (and ends the family)."""
         for token in self.tokens:
-            if token.state == "rotated" and self._family_live(token.family):
-                held = self.mock.context.store.find_token(token.value)
+            live = self._family_live(token.family)
+            if token.state == "rotated" and live and not self._past_retired_cap(token):
+                held = run_now(self.mock.store.find_token(token.value))
                 assert held is not None and held.state is TokenState.ROTATED, token
 
 

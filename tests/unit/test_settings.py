@@ -205,6 +205,55 @@ def test_empty_file_gives_server_defaults_and_profile_lifetimes(tmp_path: Path) 
     assert settings.code_ttl == 600
 
 
+def test_store_and_memory_bounds_default_and_can_be_set(tmp_path: Path) -> None:
+    server = load_config(write(tmp_path, "")).server
+    assert server.store == "memory"
+    bounds = (
+        server.max_retired_tokens,
+        server.max_pending_authorizations,
+        server.max_sessions,
+        server.request_log_entries,
+        server.request_log_bytes,
+    )
+    assert bounds == (50, 10_000, 10_000, 10_000, 16 * 1024 * 1024)
+    text = """
+[server]
+store = "sqlite:///var/lib/mock.db"
+max_retired_tokens = 4
+max_pending_authorizations = 5
+max_sessions = 6
+request_log_entries = 7
+request_log_bytes = 8000
+"""
+    server = load_config(write(tmp_path, text)).server
+    assert server.store == "sqlite:///var/lib/mock.db"
+    bounds = (
+        server.max_retired_tokens,
+        server.max_pending_authorizations,
+        server.max_sessions,
+        server.request_log_entries,
+        server.request_log_bytes,
+    )
+    assert bounds == (4, 5, 6, 7, 8000)
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('store = "postgres://db"', "store 'postgres://db' is not one of memory"),
+        ('store = "redis://"', "store 'redis://' is not one of memory"),
+        ("max_sessions = 0", "'max_sessions' must be positive, got 0"),
+        ('request_log_bytes = "big"', "'request_log_bytes' must be a whole number"),
+    ],
+)
+def test_bad_store_or_bound_is_one_line(tmp_path: Path, line: str, problem: str) -> None:
+    path = write(tmp_path, f"[server]\n{line}\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(error.value).startswith(f"{path}: [server]: ")
+    assert problem in str(error.value)
+
+
 def test_auth_method_defaults_to_basic_with_secret_and_none_without(tmp_path: Path) -> None:
     text = CLIENT + client_with(
         'redirect_uris = ["http://127.0.0.1:8765/callback"]', client_id="pkce-app"

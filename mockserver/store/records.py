@@ -1,0 +1,159 @@
+"""The immutable records a store hands the engine, and the limits every store keeps.
+
+A `Grant` is one approved authorization. Its code and every token issued from it form one
+family, so ending the family (code reuse, refresh-token reuse, revocation) is one operation.
+Records are frozen: the engine reads them, and only the store's transitions change state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from frameio_oauth_mock.mockserver.settings import ClientConfig
+
+# Keep expired refresh tokens this long past expiry, so their use answers "expired" rather
+# than "not valid"; a family is dropped once every token of it is past that point.
+EXPIRED_REFRESH_RETENTION = 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class StoreLimits:
+    """What bounds a store's memory; all of it is configurable under [server]."""
+
+    # Rotated refresh tokens (and the access tokens retired with them) kept per family so
+    # that presenting one again is caught as reuse; older ones answer as unknown.
+    max_retired_tokens: int = 50
+    max_pending_authorizations: int = 10_000
+    max_sessions: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What the user approved: client, user, scopes, and the authorization request's bindings."""
+
+    id: str
+    client_id: str
+    subject: str
+    scopes: tuple[str, ...]
+    redirect_uri: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    auth_time: float
+    nonce: str | None = None
+    # When the authorization request arrived, the login session it used, and the acr
+    # granted (OpenID id_token `rat`, `sid`, `acr`).
+    requested_at: float = 0.0
+    session_id: str = ""
+    acr: str | None = None
+    # How it was granted: "authorization_code" (a user approved) or "client_credentials".
+    kind: str = "authorization_code"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRecord:
+    value: str
+    grant: Grant
+    expires_at: float
+    redeemed: bool = False
+    # fosite deletes a code's PKCE record at the first exchange that reaches the PKCE check,
+    # even a failed one: a retry then finds no PKCE data.
+    pkce_consumed: bool = False
+
+
+class TokenState(Enum):
+    ACTIVE = "active"
+    ROTATED = "rotated"  # a refresh token that was exchanged; presenting it again is reuse
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    value: str
+    kind: str  # "access_token" or "refresh_token"
+    grant: Grant
+    issued_at: float
+    expires_at: float
+    # As the store sees it now: a revoked family's active tokens read as REVOKED.
+    state: TokenState = TokenState.ACTIVE
+
+    def is_live(self, now: float) -> bool:
+        return self.state is TokenState.ACTIVE and now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationRequest:
+    """A validated authorization request (kept while the user logs in and consents)."""
+
+    client: ClientConfig
+    redirect_uri: str
+    requested_redirect_uri: str | None
+    scopes: tuple[str, ...]
+    state: str
+    code_challenge: str | None
+    code_challenge_method: str | None
+    nonce: str | None
+    login_hint: str | None
+    issuer: str
+    response_mode: str = "query"
+    prompt: frozenset[str] = frozenset()
+    # OpenID max_age: a login older than this many seconds must be repeated.
+    max_age: int | None = None
+    acr_values: str | None = None
+    audience: tuple[str, ...] = ()
+    # When the request arrived (id_token `rat`).
+    requested_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAuthorization:
+    """A validated authorization request waiting for the user's login and consent."""
+
+    id: str
+    csrf_token: str
+    request: AuthorizationRequest
+    expires_at: float
+    subject: str | None = None  # set once the user has logged in
+    auth_time: float | None = None
+    session_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A browser's login, remembered by cookie."""
+
+    id: str
+    subject: str
+    auth_time: float
+    expires_at: float
+
+
+class CredentialReused(Exception):
+    """A used code or a rotated refresh token was presented again: its family must end.
+
+    Raised by the engine's check when it sees the record already used, and by a store when
+    another request (or another instance) used it between the check and the commit.
+    """
+
+    def __init__(self, grant_id: str) -> None:
+        super().__init__(grant_id)
+        self.grant_id = grant_id
+
+
+class PkceConsumed(Exception):
+    """A code exchange refused at or after its PKCE check: the store forgets the code's PKCE
+    record (as fosite deletes it even then) and re-raises `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def family_deadline(tokens: tuple[TokenRecord, ...] | list[TokenRecord], floor: float) -> float:
+    """When a family holding `tokens` may be forgotten: each token's expiry, plus the
+    retention of expired refresh tokens; never before `floor`."""
+    deadline = floor
+    for token in tokens:
+        retention = EXPIRED_REFRESH_RETENTION if token.kind == "refresh_token" else 0
+        deadline = max(deadline, token.expires_at + retention)
+    return deadline
