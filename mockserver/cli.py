@@ -239,7 +239,12 @@ def _serve(args: argparse.Namespace) -> int:
     except BindError as error:
         raise UsageError(str(error)) from None
     url = socket_url(sock)
-    app = create_app(settings)
+    from frameio_oauth_mock.mockserver.store.opening import StoreUnavailable
+
+    try:
+        app = create_app(settings)
+    except StoreUnavailable as error:
+        raise UsageError(str(error)) from None
     exposure = app.state.exposure
     exposure.bind(sock)
 

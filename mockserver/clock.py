@@ -48,6 +48,15 @@ class Clock:
             self._offset = 0.0
             self._frozen_at = None
 
+    def snapshot(self) -> tuple[float, float | None]:
+        """Its state (offset, frozen_at), for a shared store to pass to other instances."""
+        with self._lock:
+            return self._offset, self._frozen_at
+
+    def restore(self, offset: float, frozen_at: float | None) -> None:
+        with self._lock:
+            self._offset, self._frozen_at = offset, frozen_at
+
     @property
     def frozen(self) -> bool:
         return self._frozen_at is not None

@@ -312,20 +312,15 @@ class RequestLog:
         status: int | None = None,
     ) -> list[LoggedRequest]:
         """The entries matching every criterion given, oldest first."""
-        wanted = {
-            "endpoint": endpoint,
-            "method": method.upper() if method else None,
-            "path": path,
-            "client_id": client_id,
-            "grant_type": grant_type,
-            "status": status,
-        }
-        criteria = {key: value for key, value in wanted.items() if value is not None}
-        return [
-            entry
-            for entry in self.all()
-            if all(getattr(entry, key) == value for key, value in criteria.items())
-        ]
+        return filter_entries(
+            self.all(),
+            endpoint,
+            method=method,
+            path=path,
+            client_id=client_id,
+            grant_type=grant_type,
+            status=status,
+        )
 
     def count(self, endpoint: str | None = None, **criteria: Any) -> int:
         return len(self.filter(endpoint, **criteria))
@@ -338,3 +333,30 @@ class RequestLog:
         """The (filtered) log as a JSON array, for golden files and CI artifacts."""
         entries = self.filter(**criteria) if criteria else self.all()
         return json.dumps([entry.as_dict() for entry in entries], indent=2)
+
+
+def filter_entries(
+    entries: list[LoggedRequest],
+    endpoint: str | None = None,
+    *,
+    method: str | None = None,
+    path: str | None = None,
+    client_id: str | None = None,
+    grant_type: str | None = None,
+    status: int | None = None,
+) -> list[LoggedRequest]:
+    """The entries matching every criterion given, in their order."""
+    wanted = {
+        "endpoint": endpoint,
+        "method": method.upper() if method else None,
+        "path": path,
+        "client_id": client_id,
+        "grant_type": grant_type,
+        "status": status,
+    }
+    criteria = {key: value for key, value in wanted.items() if value is not None}
+    return [
+        entry
+        for entry in entries
+        if all(getattr(entry, key) == value for key, value in criteria.items())
+    ]

@@ -15,7 +15,13 @@ from frameio_oauth_mock.mockserver.oauth.tokens import TokenFactory
 from frameio_oauth_mock.mockserver.profiles import Profile
 from frameio_oauth_mock.mockserver.ratelimit import RateLimiter
 from frameio_oauth_mock.mockserver.registry import Registry
-from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
+from frameio_oauth_mock.mockserver.settings import (
+    ClientConfig,
+    ConfigError,
+    Settings,
+    read_client,
+    read_user,
+)
 from frameio_oauth_mock.mockserver.store import Grant, MemoryStore, Store, StoreLimits
 
 
@@ -34,6 +40,9 @@ class EngineState:
     seed: int | None = None
     # What reset() returns to: the settings the server was created with.
     initial_settings: Settings | None = None
+    # A persistent store's state taken up so far (sync_from_store).
+    key_loaded: bool = False
+    entries_seen: int = 0
 
 
 class Context:
@@ -120,6 +129,29 @@ class Context:
     @property
     def code_ttl(self) -> int:
         return self.settings.server.code_ttl or self.profile.code_ttl
+
+    # What a persistent store kept ---------------------------------------------------------
+    async def sync_from_store(self) -> None:
+        """Take up what a persistent store holds: its signing key (unless a key file is
+        configured) and the clients and users added through the control API, by this or
+        another instance, since the last look. Cheap when nothing changed (one query)."""
+        state = self.state
+        store = state.store
+        if not store.persistent:
+            return
+        if not state.key_loaded:
+            if not state.signer.has_key_file:
+                state.signer.use_pem(await store.signing_key(state.signer.new_pem))
+            state.key_loaded = True
+        for number, kind, entry in await store.entries_after(state.entries_seen):
+            state.entries_seen = number
+            try:
+                if kind == "client":
+                    state.registry.add_client(read_client(entry, "stored client"))
+                else:
+                    state.registry.add_user(read_user(entry, "stored user"))
+            except ConfigError:
+                pass  # already known: in the configuration, or added here first
 
     # Changing it --------------------------------------------------------------------------
     def reconfigure(self, **server_options: Any) -> None:

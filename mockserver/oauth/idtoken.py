@@ -75,6 +75,27 @@ class IdTokenSigner:
             2048, parameters={"use": "sig", "alg": "RS256"}, private=True, auto_kid=True
         )
 
+    @property
+    def has_key_file(self) -> bool:
+        return bool(self._key_file)
+
+    @staticmethod
+    def new_pem() -> str:
+        """A fresh RSA private key as PEM (for a store to keep across restarts)."""
+        from joserfc.jwk import RSAKey
+
+        key = RSAKey.generate_key(2048, private=True)
+        return key.as_pem(private=True).decode("ascii")
+
+    def use_pem(self, pem: str) -> None:
+        """Sign with this PEM key from now on (the one a persistent store holds)."""
+        from joserfc.jwk import RSAKey
+
+        key = RSAKey.import_key(pem, parameters={"use": "sig", "alg": "RS256"})
+        key.ensure_kid()
+        with self._lock:
+            self._key, self._signing = key, None
+
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self.key.as_dict(private=False)]}
 

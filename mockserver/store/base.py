@@ -31,6 +31,8 @@ Issue = Callable[[Grant], Sequence[TokenRecord]]
 @runtime_checkable
 class Store(Protocol):
     limits: StoreLimits
+    # Whether it outlives the process (then the signing key and added clients come from it).
+    persistent: bool
 
     # Codes and tokens -------------------------------------------------------------------
     async def add_code(self, code: CodeRecord, now: float) -> None:
@@ -94,8 +96,9 @@ class Store(Protocol):
     async def signing_key(self, make: Callable[[], str]) -> str:
         """The id_token signing key (PEM): the stored one, else `make()`'s, stored."""
 
-    async def added_entries(self, kind: str) -> list[dict[str, Any]]:
-        """Clients or users ("client", "user") added while running, oldest first."""
+    async def entries_after(self, number: int) -> list[tuple[int, str, dict[str, Any]]]:
+        """Clients and users added while running (kind "client" or "user"), numbered from
+        1 in the order they were added: those numbered above `number`."""
 
     async def add_entry(self, kind: str, entry: dict[str, Any]) -> None: ...
 

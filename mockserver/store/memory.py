@@ -51,7 +51,8 @@ class _Family:
         self.pkce_consumed = False
         self.revoked = False
         self.live: tuple[str, ...] = ()  # the current access (and refresh) token values
-        self.retired: deque[str] = deque()  # oldest first
+        # Oldest first; made at the first rotation (an empty deque alone is ~600 bytes).
+        self.retired: deque[str] | None = None
 
 
 class _Token:
@@ -66,6 +67,8 @@ class _Token:
 
 
 class MemoryStore:
+    persistent = False  # nothing to load at start-up
+
     def __init__(self, limits: StoreLimits | None = None) -> None:
         self.limits = limits or StoreLimits()
         self._lock = threading.RLock()
@@ -77,7 +80,7 @@ class MemoryStore:
         self._sessions: dict[str, Session] = {}
         self._heap: list[tuple[float, int, str, str]] = []  # (due, tie, kind, key)
         self._tie = itertools.count()
-        self._entries: dict[str, list[dict[str, Any]]] = {}
+        self._entries: list[tuple[int, str, dict[str, Any]]] = []
         self._signing_key: str | None = None
 
     # Records ------------------------------------------------------------------------------
@@ -143,6 +146,8 @@ class MemoryStore:
 
     def _retire(self, family: _Family) -> None:
         """The family's live tokens are done: the refresh token rotated, the access revoked."""
+        if family.retired is None:
+            family.retired = deque()
         for value in family.live:
             token = self._tokens[value]
             token.state = (
@@ -237,12 +242,12 @@ class MemoryStore:
                 self._signing_key = make()
             return self._signing_key
 
-    async def added_entries(self, kind: str) -> list[dict[str, Any]]:
-        return list(self._entries.get(kind, ()))
+    async def entries_after(self, number: int) -> list[tuple[int, str, dict[str, Any]]]:
+        return [item for item in self._entries[number:]]
 
     async def add_entry(self, kind: str, entry: dict[str, Any]) -> None:
         with self._lock:
-            self._entries.setdefault(kind, []).append(dict(entry))
+            self._entries.append((len(self._entries) + 1, kind, dict(entry)))
 
     # Expiry ------------------------------------------------------------------------------------
     def _set_deadline(self, grant_id: str, deadline: float) -> None:
@@ -291,7 +296,7 @@ class MemoryStore:
         del self._deadlines[grant_id]
         if family.code is not None:
             self._codes.pop(family.code, None)
-        for value in (*family.live, *family.retired):
+        for value in (*family.live, *(family.retired or ())):
             self._tokens.pop(value, None)
 
     async def purge(self, now: float) -> None:

@@ -8,9 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.oauth.context import Context, store_limits
 from frameio_oauth_mock.mockserver.oauth.logout import FALLBACK_PATH
 from frameio_oauth_mock.mockserver.settings import Settings
+from frameio_oauth_mock.mockserver.store.opening import open_store
 from frameio_oauth_mock.mockserver.web.authorize import AuthorizationPages
 from frameio_oauth_mock.mockserver.web.control import ControlAPI
 from frameio_oauth_mock.mockserver.web.cors import CorsMiddleware
@@ -46,10 +47,11 @@ def create_app(
     Whoever binds a socket for it records the address in `app.state.exposure`.
     """
     if context is None:
-        context = Context.from_settings(settings or Settings())
+        settings = settings or Settings()
+        store = open_store(settings.server.store, store_limits(settings))
+        context = Context.from_settings(settings, store=store)
     if harness is None:
-        server = context.settings.server
-        harness = HarnessState(server.request_log_entries, server.request_log_bytes)
+        harness = _harness_for(context)
     exposure = Exposure()
     control = ControlAPI(context, exposure, harness)
     routes = [
@@ -75,6 +77,21 @@ def create_app(
 
 def _as_is(endpoint: Endpoint) -> Endpoint:
     return endpoint
+
+
+def _harness_for(context: Context) -> HarnessState:
+    """Faults, request log and clock: in this process, or in Redis beside the state."""
+    server = context.settings.server
+    store = context.store
+    if server.store.startswith(("redis:", "rediss:")):
+        from frameio_oauth_mock.mockserver.store.redis import RedisStore
+        from frameio_oauth_mock.mockserver.web.harness_redis import RedisHarnessState
+
+        assert isinstance(store, RedisStore)
+        return RedisHarnessState(
+            store.client, store.prefix, server.request_log_entries, server.request_log_bytes
+        )
+    return HarnessState(server.request_log_entries, server.request_log_bytes)
 
 
 def _profile_routes(ctx: Context, exposure: Exposure, harness: HarnessState) -> list[Route]:

@@ -107,6 +107,7 @@ class HarnessMiddleware:
             await self.app(scope, receive, send)
             return
         await self.harness.load_clock(self.ctx.clock)
+        await self.ctx.sync_from_store()
         # The control API and the inspector watch the log; they are not part of it.
         if path == "/" or path.startswith(UNLOGGED_PREFIXES):
             await self.app(scope, receive, send)

@@ -288,6 +288,21 @@ async def test_revoking_a_family_ends_its_tokens_and_its_refresh(store: Store) -
         assert held is not None and held.is_live(NOW)
 
 
+async def test_revoking_for_reuse_also_ends_the_reused_token(store: Store) -> None:
+    """Hydra deletes a reused refresh token: presented again it is no longer "used"."""
+    first = await issued_family(store)
+    other = await issued_family(store, 2)
+    await store.rotate_refresh(first[1].value, NOW, accept_active_token, Minter())
+    await store.revoke_family("grant-1", first[1].value)
+    await store.revoke_family("grant-1", other[1].value)  # not this family's: untouched
+    reused = await store.find_token(first[1].value)
+    assert reused is not None and reused.state is TokenState.REVOKED
+    with pytest.raises(Refused):
+        await store.rotate_refresh(first[1].value, NOW, accept_active_token, Minter())
+    untouched = await store.find_token(other[1].value)
+    assert untouched is not None and untouched.is_live(NOW)
+
+
 async def test_a_family_without_a_code(store: Store) -> None:
     tokens = Minter(refresh=False)(grant(7))
     await store.add_grant(grant(7), tokens, NOW)
@@ -410,6 +425,17 @@ async def test_sessions_expire_and_are_capped_oldest_first(store: Store) -> None
     assert await store.find_session(f"s-{cap}", NOW + 100) is None
 
 
+async def test_live_sessions_are_listed_and_a_session_can_end(store: Store) -> None:
+    await store.add_session(Session("s-1", "user-1", NOW, NOW + 100), NOW)
+    await store.add_session(Session("s-2", "user-2", NOW, NOW + 50), NOW)
+    assert {s.id for s in await store.live_sessions(NOW)} == {"s-1", "s-2"}
+    assert [s.id for s in await store.live_sessions(NOW + 60)] == ["s-1"]
+    await store.end_session("s-1")
+    await store.end_session("s-unknown")
+    assert await store.find_session("s-1", NOW) is None
+    assert [s.id for s in await store.live_sessions(NOW)] == ["s-2"]
+
+
 # What a restart keeps, and reset -------------------------------------------------------------
 
 
@@ -419,14 +445,19 @@ async def test_the_signing_key_is_made_once(store: Store) -> None:
 
 
 async def test_added_clients_and_users_are_listed_in_order(store: Store) -> None:
+    assert await store.entries_after(0) == []
     await store.add_entry("client", {"client_id": "a", "scopes": ["x"]})
     await store.add_entry("client", {"client_id": "b"})
     await store.add_entry("user", {"email": "u@example.com", "password": "p"})
-    assert await store.added_entries("client") == [
-        {"client_id": "a", "scopes": ["x"]},
-        {"client_id": "b"},
+    entries = await store.entries_after(0)
+    assert [(kind, entry) for _, kind, entry in entries] == [
+        ("client", {"client_id": "a", "scopes": ["x"]}),
+        ("client", {"client_id": "b"}),
+        ("user", {"email": "u@example.com", "password": "p"}),
     ]
-    assert await store.added_entries("user") == [{"email": "u@example.com", "password": "p"}]
+    numbers = [number for number, _, _ in entries]
+    assert numbers == sorted(numbers) and len(set(numbers)) == 3
+    assert await store.entries_after(numbers[1]) == entries[2:]
 
 
 async def test_clear_forgets_everything_but_the_signing_key(store: Store) -> None:
@@ -440,5 +471,5 @@ async def test_clear_forgets_everything_but_the_signing_key(store: Store) -> Non
     assert await store.find_code("code-1") is None
     assert await store.find_pending("pending-1", NOW) is None
     assert await store.find_session("s-1", NOW) is None
-    assert await store.added_entries("client") == []
+    assert await store.entries_after(0) == []
     assert await store.signing_key(lambda: "other") == key
