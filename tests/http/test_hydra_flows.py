@@ -236,7 +236,7 @@ async def test_logout_keeps_nobody_logged_in_even_with_the_old_cookie(
     code = dict(parse_qsl(urlsplit(allowed.headers["location"]).query))["code"]
     id_token = (await redeem(http, code))["id_token"]
     await http.get("/oauth2/sessions/logout?" + urlencode({"id_token_hint": id_token}))
-    assert context.store.find_session(cookie, context.clock.now()) is None
+    assert await context.store.find_session(cookie, context.clock.now()) is None
     http.cookies.set("frameio_mock_session", cookie)
     response = await http.get(auth_url(prompt="none"))
     assert dict(parse_qsl(urlsplit(response.headers["location"]).query))["error"] == (
