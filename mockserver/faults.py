@@ -287,6 +287,47 @@ class Fault:
             fields=dict(data),
         )
 
+    # The fields as given, read as the rule's attributes (rule.status, rule.retry_after...).
+    @property
+    def status(self) -> int | None:
+        return self.fields.get("status")
+
+    @property
+    def error(self) -> str | None:
+        return self.fields.get("error")
+
+    @property
+    def error_description(self) -> str | None:
+        return self.fields.get("error_description")
+
+    @property
+    def retry_after(self) -> int | None:
+        return self.fields.get("retry_after")
+
+    @property
+    def body(self) -> str | None:
+        return self.fields.get("body")
+
+    @property
+    def members(self) -> dict[str, Any] | None:
+        return self.fields.get("members")
+
+    @property
+    def drop(self) -> bool:
+        return bool(self.fields.get("drop"))
+
+    @property
+    def redirect_error(self) -> str | None:
+        return self.fields.get("redirect_error")
+
+    @property
+    def state(self) -> str | None:
+        return self.fields.get("state")
+
+    @property
+    def iss(self) -> str | None:
+        return self.fields.get("iss")
+
     @property
     def tampers_authorization_response(self) -> bool:
         return isinstance(self.effect, RedirectError | TamperParameter)
