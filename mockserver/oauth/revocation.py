@@ -1,7 +1,16 @@
-"""RFC 7009 revocation and RFC 7662 introspection, authenticated like the token endpoint."""
+"""RFC 7009 revocation and RFC 7662 introspection, authenticated like the token endpoint.
+
+Who may introspect what: Hydra's introspection is an admin API, so the mock's answers
+  - the admin token (`Authorization: Bearer <admin token>`) about any token;
+  - a confidential client (it proved a secret, as a resource server does) about any token of
+    its profile;
+  - a public client (a `client_id` anyone can send) only about tokens issued to itself.
+Anything else is {"active": false}, exactly as for an unknown token.
+"""
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from frameio_oauth_mock.mockserver.oauth.client_auth import authenticate_client
@@ -34,11 +43,31 @@ async def handle_revocation(ctx: Context, request: EndpointRequest) -> None:
         await ctx.store.revoke_family(token.grant.id)
 
 
+def _is_admin(ctx: Context, authorization: str | None) -> bool:
+    admin_token = ctx.settings.server.admin_token
+    if not admin_token or not authorization:
+        return False
+    presented = authorization.encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(presented, f"Bearer {admin_token}".encode())
+
+
 async def handle_introspection(ctx: Context, request: EndpointRequest) -> dict[str, Any]:
     """RFC 7662: the token's facts while it is live, else only {"active": false}."""
-    _, value = _authenticated(ctx, request)
+    caller: ClientConfig | None = None  # None: the admin
+    if _is_admin(ctx, request.authorization):
+        value = request.parameters(ctx.profile, REVOCATION_PARAMETERS).get("token")
+        if not value:
+            raise invalid_request("Request parameter 'token' is missing")
+    else:
+        caller, value = _authenticated(ctx, request)
     token = await ctx.store.find_token(value)
     if token is None or not ctx.owns(token.grant) or not token.is_live(ctx.clock.now()):
+        return {"active": False}
+    if (
+        caller is not None
+        and caller.client_secret is None  # a public client: its own tokens only
+        and token.grant.client_id != caller.client_id
+    ):
         return {"active": False}
     grant = token.grant
     user = ctx.registry.user_by_id(grant.subject)
