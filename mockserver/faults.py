@@ -165,8 +165,9 @@ _FIELD_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ),
     (
         "status",
-        lambda v: _is_int(v) and 100 <= v <= 599,
-        "must be an HTTP status between 100 and 599",
+        # 1xx are interim answers: one cannot end a request.
+        lambda v: _is_int(v) and 200 <= v <= 599,
+        "must be an HTTP status between 200 and 599",
     ),
     ("retry_after", lambda v: _is_int(v) and v >= 0, "must be a whole number of seconds >= 0"),
     ("drop", lambda v: isinstance(v, bool), "must be true or false"),

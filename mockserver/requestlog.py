@@ -7,9 +7,10 @@ can still check that a client sent the refresh token it was given, without the l
 from __future__ import annotations
 
 import base64
-import hashlib
+import hmac
 import json
 import re
+import secrets
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -39,9 +40,15 @@ DEFAULT_BYTE_CAPACITY = 16 * 1024 * 1024
 _ENTRY_OVERHEAD = 400  # the entry's own fields and containers, roughly
 
 
+# A per-process key: fingerprints compare within this process (tests, the request log), yet a
+# fingerprint of "password" cannot be looked up in a table made elsewhere.
+_FINGERPRINT_KEY = secrets.token_bytes(32)
+
+
 def fingerprint(value: str) -> str:
     """A short, stable stand-in for a secret: equal secrets give equal fingerprints."""
-    return "redacted:" + hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    digest = hmac.digest(_FINGERPRINT_KEY, value.encode("utf-8", "surrogateescape"), "sha256")
+    return "redacted:" + digest.hex()[:12]
 
 
 def redact_header(name: str, value: str) -> str:

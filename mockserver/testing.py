@@ -257,4 +257,5 @@ class MockServer:
         `scopes` defaults to every scope the client is registered with.
         """
         chosen = None if scopes is None else tuple(scopes)
-        return run_now(issue_without_authorization(self.context, client_id, user, chosen, self.url))
+        issuer = (self.context.settings.server.issuer or self.url).rstrip("/")
+        return run_now(issue_without_authorization(self.context, client_id, user, chosen, issuer))

@@ -91,6 +91,7 @@ class AuthorizationPages:
             path=self.paths.authorize,
             httponly=True,
             samesite="lax",
+            secure=self._secure_cookies(request),
         )
         return response
 
@@ -113,7 +114,13 @@ class AuthorizationPages:
         session = await log_in(self.ctx, pending, user)
         response = redirect(f"{self.paths.consent}?challenge={pending.id}")
         response.set_cookie(
-            SESSION_COOKIE, session.id, max_age=SESSION_TTL, path="/", httponly=True, samesite="lax"
+            SESSION_COOKIE,
+            session.id,
+            max_age=SESSION_TTL,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=self._secure_cookies(request),
         )
         return response
 
@@ -144,6 +151,10 @@ class AuthorizationPages:
         return await self._answer(answer)
 
     # Helpers -------------------------------------------------------------------------------
+    def _secure_cookies(self, request: Request) -> bool:
+        """Cookies are `Secure` when the issuer is https (behind a TLS proxy too)."""
+        return issuer_of(self.ctx, request).startswith("https://")
+
     def _misdirected(self, request: Request) -> Response | None:
         """An error page for a Host this mock does not serve (DNS rebinding), else None."""
         problem = host_problem(self.exposure, self.ctx.settings.server, request.headers.get("host"))

@@ -48,6 +48,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+_NO_BODY_STATUSES = frozenset([204, 205, 304])
 UNLOGGED_PREFIXES = ("/_mock/", "/health", "/inspect/")
 GATEWAY_PAGE = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -222,7 +223,13 @@ class HarnessMiddleware:
                 headers = {"Content-Type": "application/json; charset=utf-8"}
             if effect.retry_after is not None:
                 headers["Retry-After"] = str(effect.retry_after)
-            await _respond(send, effect.status, headers, json_body(data))
+            status = effect.status
+            if status in _NO_BODY_STATUSES:  # RFC 9110: these answers have no content
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+                # 205 says so with Content-Length: 0; 204 and 304 must not send the header.
+                await _respond(send, status, headers, b"", content_length=status == 205)
+            else:
+                await _respond(send, status, headers, json_body(data))
         elif isinstance(effect, MalformedBody) and effect.kind == "not_json":
             await _respond(send, 200, {"Content-Type": "application/json"}, b"<<not json>>")
         elif isinstance(effect, MalformedBody) and effect.kind == "html":
@@ -319,10 +326,13 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def _respond(send: Send, status: int, headers: dict[str, str], content: bytes) -> None:
+async def _respond(
+    send: Send, status: int, headers: dict[str, str], content: bytes, content_length: bool = True
+) -> None:
     raw = [
         (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
     ]
-    raw.append((b"content-length", str(len(content)).encode()))
+    if content_length:
+        raw.append((b"content-length", str(len(content)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": content})
