@@ -9,6 +9,7 @@ such a page makes, sent to real uvicorn on loopback, and each asserts that nothi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -190,16 +191,27 @@ def login_form(http: httpx.Client) -> dict[str, str]:
     }
 
 
-def test_login_posted_from_another_origin_is_refused(mock: MockServer, http: httpx.Client) -> None:
+def test_login_posted_from_another_origin_is_refused() -> None:
+    with make_mock(auto_approve=False) as mock, httpx.Client(base_url=mock.url) as http:
+        form = login_form(http)
+        other_port = {"Origin": "http://127.0.0.1:9999"}
+        answer = http.post("/oauth2/auth/login", data=form, headers=other_port)
+        assert answer.status_code == 403, answer.text
+        assert "frameio_mock_session" not in answer.headers.get("set-cookie", "")
+        again = http.get("/oauth2/auth", params=authorize_params())
+        assert 'name="password"' in again.text, "the refused login signed the browser in"
+        own = {"Origin": f"http://127.0.0.1:{port_of(mock)}"}
+        accepted = http.post("/oauth2/auth/login", data=form, headers=own)
+        assert accepted.status_code == 303, accepted.text
+        assert "frameio_mock_session" in accepted.headers["set-cookie"]
+
+
+def test_pages_let_the_browser_send_their_own_origin(mock: MockServer, http: httpx.Client) -> None:
+    """Under a `no-referrer` policy (header or <meta>), a browser sends `Origin: null` even
+    with a page's own form posts (Fetch, "append a request Origin header"), which the login
+    and consent endpoints refuse; `same-origin` sends the real origin to the mock only."""
     mock.configure(auto_approve=False)
-    form = login_form(http)
-    other_port = {"Origin": "http://127.0.0.1:9999"}
-    answer = http.post("/oauth2/auth/login", data=form, headers=other_port)
-    assert answer.status_code == 403, answer.text
-    assert "frameio_mock_session" not in answer.headers.get("set-cookie", "")
-    again = http.get("/oauth2/auth", params=authorize_params())
-    assert 'name="password"' in again.text, "the refused login signed the browser in"
-    own = {"Origin": f"http://127.0.0.1:{port_of(mock)}"}
-    accepted = http.post("/oauth2/auth/login", data=form, headers=own)
-    assert accepted.status_code == 303, accepted.text
-    assert "frameio_mock_session" in accepted.headers["set-cookie"]
+    page = http.get("/oauth2/auth", params=authorize_params())
+    assert page.headers["referrer-policy"] == "same-origin"
+    policies = re.findall(r'<meta name="referrer" content="([^"]+)"', page.text)
+    assert policies in ([], ["same-origin"]), policies
