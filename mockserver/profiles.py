@@ -143,6 +143,8 @@ class Profile:
     discovery: Mapping[str, object] = field(default_factory=dict)
     # None: every scope the profile knows.
     advertised_scopes: tuple[str, ...] | None = None
+    # "hydra": userinfo is the id_token's claims plus the consent step's; "ims": by scope.
+    userinfo_style: str = "hydra"
     # Where RP-initiated logout lives (OpenID end_session_endpoint); None: no logout.
     end_session_path: str | None = None
 
@@ -422,16 +424,17 @@ ADOBE_IMS = Profile(
             "response_modes_supported": ["query", "fragment"],
             "claims_supported": [
                 "sub",
-                "email",
-                "email_verified",
-                "name",
                 "given_name",
                 "family_name",
-                "account_type",
+                "name",
+                "email",
+                "email_verified",
+                "address",
             ],
         }
     ),
     advertised_scopes=("openid", "email", "profile"),
+    userinfo_style="ims",
     me_scope="",
     cors_endpoints=frozenset(["token", "revoke", "userinfo", "jwks"]),
     brand="Adobe",

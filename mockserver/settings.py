@@ -95,6 +95,8 @@ class UserConfig:
     name: str = ""
     id: str = ""
     account_id: str = ""
+    # Claims the user carries into id_tokens and userinfo (None: the profile's defaults).
+    claims: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     # V4 accounts; none configured: one account the user owns, with id account_id.
     accounts: tuple[AccountConfig, ...] = ()
 
@@ -387,6 +389,7 @@ def read_user(table: Any, where: str) -> UserConfig:
         name=reader.text("name") or "",
         id=reader.text("id") or "",
         account_id=reader.text("account_id") or "",
+        claims=reader.get("claims", dict, "a table of claims"),
         accounts=tuple(
             read_account(entry, f"{where}: accounts[{index}]")
             for index, entry in enumerate(reader.get("accounts", list, "a list of tables") or [])

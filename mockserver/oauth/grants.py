@@ -23,6 +23,7 @@ from frameio_oauth_mock.mockserver.oauth.params import (
     split_scope,
 )
 from frameio_oauth_mock.mockserver.oauth.pkce import check_verifier
+from frameio_oauth_mock.mockserver.oauth.userinfo import user_claims
 from frameio_oauth_mock.mockserver.settings import ClientConfig
 from frameio_oauth_mock.mockserver.store import (
     CodeRecord,
@@ -281,7 +282,9 @@ def _issue_tokens(
 
 
 def _id_token(ctx: Context, grant: Grant, access_token: str, now: float, issuer: str) -> str:
+    user = ctx.registry.user_by_id(grant.subject)
     claims: dict[str, Any] = {
+        **(user_claims(ctx, user, grant) if user is not None else {}),
         "iss": issuer,
         "sub": grant.subject,
         "aud": [grant.client_id],

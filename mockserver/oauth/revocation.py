@@ -16,7 +16,11 @@ from typing import Any
 from frameio_oauth_mock.mockserver.oauth.client_auth import authenticate_client
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import invalid_request
-from frameio_oauth_mock.mockserver.oauth.params import REVOCATION_PARAMETERS, EndpointRequest
+from frameio_oauth_mock.mockserver.oauth.params import (
+    REVOCATION_PARAMETERS,
+    EndpointRequest,
+    split_scope,
+)
 from frameio_oauth_mock.mockserver.settings import ClientConfig
 
 
@@ -70,7 +74,10 @@ async def handle_introspection(ctx: Context, request: EndpointRequest) -> dict[s
     ):
         return {"active": False}
     grant = token.grant
-    user = ctx.registry.user_by_id(grant.subject)
+    # fosite: a `scope` parameter the token was not granted makes it inactive for this ask.
+    asked = request.parameters(ctx.profile, REVOCATION_PARAMETERS).get("scope")
+    if any(scope not in grant.scopes for scope in split_scope(asked)):
+        return {"active": False}
     answer: dict[str, Any] = {
         "active": True,
         "aud": [],
@@ -84,6 +91,4 @@ async def handle_introspection(ctx: Context, request: EndpointRequest) -> dict[s
         "token_type": "Bearer",
         "token_use": token.kind,
     }
-    if user is not None:
-        answer["username"] = user.email
     return answer

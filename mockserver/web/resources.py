@@ -13,12 +13,12 @@ from frameio_oauth_mock.mockserver.oauth.bearer import (
     BearerError,
     authenticate_bearer,
     frameio_v2_me,
-    userinfo_claims,
 )
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.oauth.metadata import server_metadata
 from frameio_oauth_mock.mockserver.oauth.revocation import handle_introspection, handle_revocation
+from frameio_oauth_mock.mockserver.oauth.userinfo import userinfo
 from frameio_oauth_mock.mockserver.settings import UserConfig
 from frameio_oauth_mock.mockserver.web.forms import endpoint_request, issuer_of, read_form
 from frameio_oauth_mock.mockserver.web.responses import token_error, token_json
@@ -54,7 +54,20 @@ class ResourceEndpoints:
         return JSONResponse(self.ctx.signer.jwks())
 
     async def userinfo(self, request: Request) -> Response:
-        return await self._protected(request, "openid", userinfo_claims, oauth_errors=True)
+        parameter = request.query_params.get("access_token")
+        if parameter is None and request.method == "POST":
+            form = dict(await read_form(request) or [])
+            parameter = form.get("access_token")
+        try:
+            answer = userinfo(
+                self.ctx,
+                issuer_of(self.ctx, request),
+                request.headers.get("authorization"),
+                parameter,
+            )
+        except BearerError as error:
+            return self._bearer_error(error, oauth_errors=True)
+        return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
     async def me(self, request: Request) -> Response:
         return await self._protected(

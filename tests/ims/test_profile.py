@@ -618,8 +618,20 @@ async def test_userinfo(http: httpx.AsyncClient, mock: MockServer) -> None:
     response = await userinfo(http, tokens["access_token"])
     assert response.status_code == 200
     body = response.json()
-    assert body["sub"] == tokens["sub"] == user_id(mock)
-    assert body["email"] == USER_EMAIL
+    # IMS releases claims by scope: openid alone gives only sub.
+    assert body == {"sub": user_id(mock)} and tokens["sub"] == user_id(mock)
+    tokens = await tokens_for(http, "openid email profile")
+    body = (await userinfo(http, tokens["access_token"])).json()
+    assert set(body) == {
+        "sub",
+        "email",
+        "email_verified",
+        "name",
+        "given_name",
+        "family_name",
+        "account_type",
+    }
+    assert (body["email"], body["email_verified"]) == (USER_EMAIL, True)
     anonymous = await http.get("/ims/userinfo/v2")
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"].startswith("Bearer")

@@ -761,8 +761,8 @@ class OAuthMachine(RuleBasedStateMachine):
         assert body["scope"] == " ".join(family.scopes)
         assert body["token_use"] == token.kind
         assert body["exp"] == int(token.expires_at)
-        user = family.user
-        assert (body["sub"], body["username"]) == (user.id, user.email)
+        assert body["sub"] == family.user.id
+        assert "username" not in body
         assert body["iss"] == BASE_URL
 
     # The clock --------------------------------------------------------------------------
