@@ -17,7 +17,7 @@ SECRET = "not-the-secret-4f1c9a"
 CODE = "ory_ac_madeup-code-7d2b"
 TOKEN = "ory_at_madeup-token-91ce"
 REDIRECT = "http://127.0.0.1:8765/callback"
-SENTINEL = "refused GET /userinfo: invalid_request"
+SENTINEL = "refused GET /userinfo: request_unauthorized"
 
 
 @pytest.fixture(scope="module")
