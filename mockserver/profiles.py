@@ -143,6 +143,11 @@ class Profile:
     discovery: Mapping[str, object] = field(default_factory=dict)
     # None: every scope the profile knows.
     advertised_scopes: tuple[str, ...] | None = None
+    # response_type when the request names none (IMS: code); None: it is required.
+    default_response_type: str | None = None
+    # The token request must repeat the authorization request's redirect_uri (RFC 6749
+    # 4.1.3); IMS takes none (a different one is still refused).
+    token_requires_redirect_uri: bool = True
     # "hydra": userinfo is the id_token's claims plus the consent step's; "ims": by scope.
     userinfo_style: str = "hydra"
     # Where RP-initiated logout lives (OpenID end_session_endpoint); None: no logout.
@@ -435,6 +440,8 @@ ADOBE_IMS = Profile(
     ),
     advertised_scopes=("openid", "email", "profile"),
     userinfo_style="ims",
+    default_response_type="code",
+    token_requires_redirect_uri=False,
     me_scope="",
     cors_endpoints=frozenset(["token", "revoke", "userinfo", "jwks"]),
     brand="Adobe",

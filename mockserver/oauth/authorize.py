@@ -131,6 +131,7 @@ def validate_authorization_request(
     if audience_error is not None:
         raise refuse(audience_error.error, audience_error.hint)
     response_type = " ".join(split_scope(params.get("response_type")))
+    response_type = response_type or profile.default_response_type or ""
     if not response_type:
         raise refuse("unsupported_response_type")
     if response_type not in client.response_types:

@@ -121,7 +121,12 @@ async def _redeem_code(ctx: Context, issuance: _Issuance, params: dict[str, str]
                 "The OAuth 2.0 Client ID from this request does not match the one from the "
                 "authorize request."
             )
-        if grant.redirect_uri is not None and params.get("redirect_uri") != grant.redirect_uri:
+        sent_redirect = params.get("redirect_uri")
+        if (
+            grant.redirect_uri is not None
+            and (sent_redirect is not None or ctx.profile.token_requires_redirect_uri)
+            and sent_redirect != grant.redirect_uri
+        ):
             raise invalid_grant(
                 "The 'redirect_uri' from this request does not match the one from the "
                 "authorize request."
