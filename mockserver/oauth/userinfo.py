@@ -14,7 +14,7 @@ from typing import Any
 from frameio_oauth_mock.mockserver.oauth.bearer import BearerError, authenticate_bearer
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import UserConfig
-from frameio_oauth_mock.mockserver.store import Grant, IssuedToken
+from frameio_oauth_mock.mockserver.store import Grant, TokenRecord
 
 REQUEST_UNAUTHORIZED = (
     "The request could not be authorized. Check that you provided valid credentials in the "
@@ -72,7 +72,7 @@ def user_claims(ctx: Context, user: UserConfig, grant: Grant) -> dict[str, Any]:
     return scope_claims(user, grant.scopes)
 
 
-def userinfo(
+async def userinfo(
     ctx: Context,
     issuer: str,
     authorization: str | None,
@@ -80,11 +80,11 @@ def userinfo(
 ) -> dict[str, Any]:
     """The userinfo answer for a request's token; raises BearerError."""
     if ctx.profile.userinfo_style != "hydra":
-        token, user = authenticate_bearer(
+        token, user = await authenticate_bearer(
             ctx, authorization, access_token_parameter is not None, "openid"
         )
         return {"sub": user.id, **scope_claims(user, token.grant.scopes)}
-    token, user = _hydra_token(ctx, authorization, access_token_parameter)
+    token, user = await _hydra_token(ctx, authorization, access_token_parameter)
     grant = token.grant
     answer: dict[str, Any] = {
         **consent_claims(user),
@@ -100,15 +100,15 @@ def userinfo(
     return answer
 
 
-def _hydra_token(
+async def _hydra_token(
     ctx: Context, authorization: str | None, parameter: str | None
-) -> tuple[IssuedToken, UserConfig]:
+) -> tuple[TokenRecord, UserConfig]:
     # fosite's AccessTokenFromRequest: the Bearer header, else the access_token parameter.
     if authorization and authorization[:7].lower() == "bearer ":
         value = authorization[7:].strip()
     else:
         value = parameter or ""
-    token = ctx.store.find_token(value) if value else None
+    token = await ctx.store.find_token(value) if value else None
     if (
         token is None
         or token.kind != "access_token"

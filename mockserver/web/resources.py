@@ -59,7 +59,7 @@ class ResourceEndpoints:
             form = dict(await read_form(request) or [])
             parameter = form.get("access_token")
         try:
-            answer = userinfo(
+            answer = await userinfo(
                 self.ctx,
                 issuer_of(self.ctx, request),
                 request.headers.get("authorization"),
