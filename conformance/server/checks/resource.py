@@ -23,6 +23,17 @@ def _is_bearer(challenge: str) -> bool:
     )
 
 
+NO_RESOURCE = "no resource to call: set [endpoints] resource (or request scope openid for userinfo)"
+
+
+def _resource_url(ctx: ServerContext) -> str | None:
+    """The resource the checks call: [endpoints] resource, else userinfo when openid is asked."""
+    url = ctx.endpoints.get("resource")
+    if url is None and "openid" in ctx.primary.scope.split():
+        url = ctx.endpoints.get("userinfo")
+    return url
+
+
 def _bearer_error(challenge: str) -> str | None:
     found = re.search(r'\berror\s*=\s*(?:"([^"]*)"|([^\s,]+))', challenge, re.IGNORECASE)
     return (found.group(1) if found.group(1) is not None else found.group(2)) if found else None
@@ -35,13 +46,9 @@ def _bearer_error(challenge: str) -> str | None:
     Level.MUST,
 )
 def bearer_resource(ctx: ServerContext) -> Verdict:
-    url = ctx.endpoints.get("resource")
-    if url is None and "openid" in ctx.primary.scope.split():
-        url = ctx.endpoints.get("userinfo")
+    url = _resource_url(ctx)
     if url is None:
-        return Verdict.not_applicable(
-            "no resource to call: set [endpoints] resource (or request scope openid for userinfo)"
-        )
+        return Verdict.not_applicable(NO_RESOURCE)
     controls.require(ctx, ctx.primary, "tokens")
     cases: list[Case] = []
     call = ctx.api.get(url)
@@ -89,13 +96,9 @@ def bearer_resource(ctx: ServerContext) -> Verdict:
     Level.MUST,
 )
 def token_in_query(ctx: ServerContext) -> Verdict:
-    url = ctx.endpoints.get("resource")
-    if url is None and "openid" in ctx.primary.scope.split():
-        url = ctx.endpoints.get("userinfo")
+    url = _resource_url(ctx)
     if url is None:
-        return Verdict.not_applicable(
-            "no resource to call: set [endpoints] resource (or request scope openid for userinfo)"
-        )
+        return Verdict.not_applicable(NO_RESOURCE)
     controls.require(ctx, ctx.primary, "tokens")
     tokens = obtain_tokens(ctx, ctx.primary)
     header = ctx.api.get(url, headers={"Authorization": f"Bearer {tokens.access_token}"})
