@@ -54,7 +54,9 @@ def scope_claims(user: UserConfig, scopes: tuple[str, ...]) -> dict[str, Any]:
         "name": user.name,
         "given_name": given,
         "family_name": family,
-        "account_type": "type1",
+        # Adobe's userinfo reference (AdobeDocs/adobe-dev-console, UserAuthentication/ims.md):
+        # account_type is "ind" (an individual account) or "ent" (part of an organization).
+        "account_type": "ind",
         **(user.claims or {}),
     }
     return {
