@@ -2,7 +2,7 @@
 
 The engine and the web layer read a `Profile`; they never branch on a profile's name.
 `frameio-v2` copies Frame.io's legacy server, which is Ory Hydra v2 (ory/fosite) with its
-default lifetimes; see ../shared/FIDELITY.md.
+default lifetimes; see docs/fidelity.md.
 """
 
 from __future__ import annotations
@@ -365,7 +365,7 @@ _RFC6749_ERRORS = MappingProxyType(
     }
 )
 
-# Adobe IMS (Frame.io V4): ../shared/FIDELITY.md, profile adobe-ims.
+# Adobe IMS (Frame.io V4): docs/fidelity.md, profile adobe-ims.
 ADOBE_IMS = Profile(
     name="adobe-ims",
     paths=Paths(

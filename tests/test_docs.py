@@ -1,5 +1,5 @@
 """The documentation stands alone: the conformance catalogue is in docs/, with every item id the
-suites grade, and nothing in the repository points outside it (../shared/...)."""
+suites grade, and nothing in the repository points outside it (at a sibling folder)."""
 
 from __future__ import annotations
 
@@ -55,14 +55,30 @@ def _repository_files() -> list[Path]:
     return [ROOT / name for name in names if Path(name).suffix in suffixes]
 
 
-def test_nothing_points_at_the_conformance_file_outside_the_repository() -> None:
-    outside = "CONFORMANCE" + ".md"  # spelled in two parts, so this file does not name it
+# Spelled in parts, so this file does not name them itself.
+OUTSIDE = ("../" + "shared", "CONFORMANCE" + ".md", "FIDELITY" + ".md", "DESIGN" + ".md")
+
+
+def test_nothing_points_at_files_outside_the_repository() -> None:
     offenders = [
-        str(path.relative_to(ROOT))
+        f"{path.relative_to(ROOT)}: {name}"
         for path in _repository_files()
-        if path.is_file() and not path.is_symlink() and outside in path.read_text()
+        if path.is_file() and not path.is_symlink()
+        for name in OUTSIDE
+        if name in path.read_text()
     ]
     assert offenders == []
+
+
+def test_every_docs_page_the_repository_cites_exists() -> None:
+    cited = {
+        name
+        for path in _repository_files()
+        if path.is_file() and not path.is_symlink()
+        for name in re.findall(r"\bdocs/[\w-]+\.md\b", path.read_text())
+    }
+    assert "docs/fidelity.md" in cited  # the tests' reference for the servers' behaviour
+    assert sorted(name for name in cited if not (ROOT / name).is_file()) == []
 
 
 def test_conformance_help_points_at_the_catalogue_in_docs() -> None:

@@ -1,4 +1,4 @@
-"""Client authentication at the token endpoint, as fosite does it (FIDELITY.md)."""
+"""Client authentication at the token endpoint, as fosite does it (docs/fidelity.md)."""
 
 from __future__ import annotations
 

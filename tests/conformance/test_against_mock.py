@@ -1,5 +1,5 @@
 """The whole server suite against this mock on real uvicorn: strict mode passes every
-decidable MUST; frameio-v2 mode fails only where the real server deviates (FIDELITY.md)."""
+decidable MUST; frameio-v2 mode fails only where the real server deviates (docs/fidelity.md)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_strict_mode_leaves_only_the_known_undecidables(strict_report: Report) -
 
 
 def test_frameio_mode_fails_only_the_real_servers_deviations(frameio_report: Report) -> None:
-    # Hydra sends no WWW-Authenticate on invalid_client (FIDELITY.md) ...
+    # Hydra sends no WWW-Authenticate on invalid_client (docs/fidelity.md) ...
     assert _outcomes(frameio_report, Outcome.FAIL, Outcome.ERROR) == {"S36"}
     assert "WWW-Authenticate" in frameio_report.result("S36").verdict.summary
     # ... advertises plain PKCE but refuses it, and does not implement RFC 9207.

@@ -1,6 +1,6 @@
 """The server suite graded against the mock's adobe-ims endpoints (issue 9): the suite finds
 them through /ims/.well-known/openid-configuration, and what fails is what IMS does on
-purpose (FIDELITY.md: parameters are taken from the query string too, no WWW-Authenticate)."""
+purpose (docs/fidelity.md: parameters are taken from the query string too, no WWW-Authenticate)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Atomic redemption over real sockets: of many concurrent requests with the same code or
-refresh token, exactly one succeeds (FIDELITY.md, frameio-v2 token endpoint)."""
+refresh token, exactly one succeeds (docs/fidelity.md, frameio-v2 token endpoint)."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ async def is_active(http: httpx.AsyncClient, token: str) -> bool:
 
 
 def assert_family_revoked_answer(response: httpx.Response) -> None:
-    # FIDELITY.md pins the wording for the reused token only; a revoked one is invalid_grant.
+    # docs/fidelity.md pins the wording for the reused token only; a revoked one is invalid_grant.
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_grant"
 

@@ -1,5 +1,5 @@
 """Hydra's redirects and pages over real uvicorn: what a browser receives, byte for byte in the
-places that matter (status, Location, headers), for the behaviours of FIDELITY.md's
+places that matter (status, Location, headers), for the behaviours of docs/fidelity.md's
 "More of Hydra's behaviour"."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """GET|POST /oauth2/auth in auto-approve mode: validation order, error targets, redirect URIs.
 
-Every expectation comes from ../shared/FIDELITY.md (profile frameio-v2, "Authorization endpoint").
+Every expectation comes from docs/fidelity.md (profile frameio-v2, "Authorization endpoint").
 """
 
 from __future__ import annotations

@@ -190,7 +190,7 @@ async def test_capabilities_in_frameio_v2_mode(http: httpx.AsyncClient) -> None:
     metadata = response.json()
     scopes = metadata.pop("scopes_supported")
     assert {"openid", "offline", "offline_access", "account.read", "asset.read"} <= set(scopes)
-    # Hydra v2.3.0's document member for member (FIDELITY.md, "Discovery"); it advertises
+    # Hydra v2.3.0's document member for member (docs/fidelity.md, "Discovery"); it advertises
     # plain PKCE although /oauth2/auth refuses it, and has no introspection_endpoint.
     assert metadata == {
         "issuer": ORIGIN,

@@ -1,4 +1,4 @@
-"""Behaviours clients depend on (FIDELITY.md, "More of Hydra's behaviour"): response_mode
+"""Behaviours clients depend on (docs/fidelity.md, "More of Hydra's behaviour"): response_mode
 fragment and form_post, prompt=login and max_age, id_token rat/sid/acr, RP-initiated logout."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""What Hydra refuses and a lenient mock would accept (FIDELITY.md, "More of Hydra's behaviour").
+"""What Hydra refuses and a lenient mock would accept (docs/fidelity.md, "More of Hydra's
+behaviour").
 
 Each of these, accepted here, would let a client pass against the mock and fail on its first
 real login, so each is asserted to the letter: status, body or redirect target, headers.

@@ -1,4 +1,4 @@
-"""Hydra's texts and codes where the mock used to answer differently (FIDELITY.md, "More of
+"""Hydra's texts and codes where the mock used to answer differently (docs/fidelity.md, "More of
 Hydra's behaviour"): client_credentials, a reused refresh token presented again, scope
 trimming, `state=` on error redirects, PKCE with a method and no challenge."""
 

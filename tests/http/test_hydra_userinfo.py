@@ -1,4 +1,4 @@
-"""Userinfo, introspection and per-user claims as Hydra answers them (FIDELITY.md, "More of
+"""Userinfo, introspection and per-user claims as Hydra answers them (docs/fidelity.md, "More of
 Hydra's behaviour": Userinfo, Introspection; the issue's per-user claims)."""
 
 from __future__ import annotations

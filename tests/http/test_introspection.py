@@ -1,4 +1,4 @@
-"""POST /oauth2/introspect (RFC 7662), from issue 3 and ../shared/FIDELITY.md.
+"""POST /oauth2/introspect (RFC 7662), from issue 3 and docs/fidelity.md.
 
 A live token is described; anything else (expired, revoked, rotated, unknown) is exactly
 {"active": false} with 200. The caller must authenticate as a client.

@@ -1,6 +1,6 @@
 """The interactive authorization: login page, consent page, CSRF, sessions, escaping.
 
-Behaviour from the issue ("GET /oauth2/auth", interactive) and ../shared/FIDELITY.md.
+Behaviour from the issue ("GET /oauth2/auth", interactive) and docs/fidelity.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""POST /oauth2/revoke (RFC 7009), from issue 3 and ../shared/FIDELITY.md ("Other endpoints").
+"""POST /oauth2/revoke (RFC 7009), from issue 3 and docs/fidelity.md ("Other endpoints").
 
 Client authentication works as at the token endpoint; any token (live, unknown, another
 client's) is answered 200 with an empty body; revoking either token of an authorization

@@ -1,4 +1,4 @@
-"""Client authentication at POST /oauth2/token (FIDELITY.md, frameio-v2)."""
+"""Client authentication at POST /oauth2/token (docs/fidelity.md, frameio-v2)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """POST /oauth2/token: the request preamble, the answer's shape and the authorization_code grant.
 
-Every expectation comes from ../shared/FIDELITY.md (profile frameio-v2, "Token endpoint").
+Every expectation comes from docs/fidelity.md (profile frameio-v2, "Token endpoint").
 Client authentication is in test_token_client_auth.py, the refresh_token grant in
 test_token_refresh.py.
 """

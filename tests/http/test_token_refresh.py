@@ -1,4 +1,4 @@
-"""The refresh_token grant at POST /oauth2/token (FIDELITY.md, frameio-v2)."""
+"""The refresh_token grant at POST /oauth2/token (docs/fidelity.md, frameio-v2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Expectations shared by the token-endpoint tests, written down from ../shared/FIDELITY.md.
+"""Expectations shared by the token-endpoint tests, written down from docs/fidelity.md.
 
 Nothing here is imported from mockserver: the base descriptions and hints are copied from the
 specification, so a drift in the code under test shows up as a failing assertion.
@@ -47,7 +47,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     ),
 }
 
-# Hints, verbatim from FIDELITY.md.
+# Hints, verbatim from docs/fidelity.md.
 EMPTY_BODY = "The POST body can not be empty."
 NO_GRANT_TYPE = "Request parameter 'grant_type' is missing"
 DEFAULT_HINT = (
@@ -125,7 +125,7 @@ def token_pattern(prefix: str) -> re.Pattern[str]:
 
 
 def assert_token_headers(response: httpx.Response) -> None:
-    """The headers FIDELITY.md requires on every token-endpoint answer."""
+    """The headers docs/fidelity.md requires on every token-endpoint answer."""
     assert response.headers["content-type"] == "application/json;charset=UTF-8"
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["pragma"] == "no-cache"

@@ -1,4 +1,4 @@
-"""Adobe IMS behaviours from Adobe's docs (FIDELITY.md, "More, from Adobe's IMS docs"):
+"""Adobe IMS behaviours from Adobe's docs (docs/fidelity.md, profile adobe-ims):
 prompt=none with nobody logged in, response_mode=fragment, response_type optional, and no
 redirect_uri needed at the token endpoint."""
 

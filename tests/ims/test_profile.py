@@ -2,7 +2,7 @@
 
 Every endpoint's success and error answers, the profile's differences from frameio-v2, both
 profiles in one process, and the harness (control API, pytest fixture, TOML config) for IMS
-clients. The expectations come from issue 9 and ../shared/FIDELITY.md (profile adobe-ims):
+clients. The expectations come from issue 9 and docs/fidelity.md (profile adobe-ims):
 RFC 6749 statuses, `{"error", "error_description"}` bodies, 302 redirects.
 """
 

@@ -2,7 +2,7 @@
 
 The mock runs on real uvicorn (MockServer as a context manager) and the SDK makes its own HTTP
 calls to `ims_base_url=mock.url`, exactly as an integration would. The expectations come from
-issue 9 and ../shared/FIDELITY.md (profile adobe-ims); what the SDK does with each answer is read
+issue 9 and docs/fidelity.md (profile adobe-ims); what the SDK does with each answer is read
 from the SDK itself (frameio/auth/_http.py), never from the mock.
 """
 

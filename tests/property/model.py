@@ -1,6 +1,6 @@
 """The apps, the user and the oracles the property tests share (server side, issue 6).
 
-`authorize_oracle` and `verifier_refusal` say what FIDELITY.md (profile frameio-v2) makes
+`authorize_oracle` and `verifier_refusal` say what docs/fidelity.md (profile frameio-v2) makes
 the authorization endpoint and the PKCE check answer; they are written from the
 specification, independently of mockserver, so the tests can compare the two. The client
 module's properties (tests/property/test_client_*.py, to come) can reuse the apps.
@@ -74,7 +74,7 @@ class App:
         return next(scope for scope in self.scopes if scope in OFFLINE_SCOPES)
 
     def credentials(self, how: str = "right") -> Credentials:
-        """How a request authenticates as this app (FIDELITY.md, "Client authentication"):
+        """How a request authenticates as this app (docs/fidelity.md, "Client authentication"):
 
         right; alternate (a public client's Basic with an empty secret, also accepted);
         wrong-secret; wrong-method (Basic for a body client, the body for a Basic one);
@@ -205,7 +205,7 @@ def _loopback_match(requested: str, registered: str) -> bool:
 
 
 def authorize_oracle(params: dict[str, str]) -> Approved | ErrorPage | ErrorRedirect:
-    """FIDELITY.md's checks in order: client, response_mode, redirect_uri, scope, audience,
+    """docs/fidelity.md's checks in order: client, response_mode, redirect_uri, scope, audience,
     response_type, state, PKCE, then prompt=none (auto-approve mode has no session)."""
     app = APP_BY_ID.get(params.get("client_id", ""))
     if app is None:

@@ -5,8 +5,8 @@ transport), which is about five times faster than httpx.ASGITransport and lets a
 bytes exactly as generated. It answers with an httpx.Response, so the token-endpoint
 assertions of tests/http/token_support.py apply unchanged.
 
-Expected texts come from ../shared/FIDELITY.md (and fosite's errors.go for the base
-descriptions FIDELITY names but does not spell out), never from mockserver.
+Expected texts come from docs/fidelity.md (and fosite's errors.go for the base
+descriptions docs/fidelity.md names but does not spell out), never from mockserver.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-# Expected texts (FIDELITY.md, profile frameio-v2; fosite's errors.go for base texts) --------
+# Expected texts (docs/fidelity.md, profile frameio-v2; fosite's errors.go for base texts) --------
 
 INVALID_REQUEST = ERRORS["invalid_request"][1]
 INVALID_CLIENT = ERRORS["invalid_client"][1]

@@ -4,7 +4,7 @@ state, registered redirect URIs with a query, and arbitrary requests to /oauth2/
 
 Each example gets a fresh in-process MockServer (cheap: no socket, no thread) and drives it
 through tests/property/support.py's synchronous ASGI driver. Expected answers come from
-../shared/FIDELITY.md through tests/property/model.py and tests/http/token_support.py.
+docs/fidelity.md through tests/property/model.py and tests/http/token_support.py.
 Every bug these properties found is kept as an explicit @example (see the module's end for
 the list).
 """
@@ -564,7 +564,7 @@ BASIC_APP_AUTH = basic_header("basic-app", APP_BY_ID["basic-app"].secret or "")[
 def test_any_token_request_is_answered_and_only_real_grants_succeed(
     request: dict[str, Any],
 ) -> None:
-    """No 500; every answer has the token endpoint's headers and a JSON error of FIDELITY's
+    """No 500; every answer has the token endpoint's headers and a JSON error of docs/fidelity.md's
     table; a 200 only for the real code (with its verifier) or the real refresh token."""
     _, http = new_mock(*(app.config() for app in APPS))
     code = code_from(
@@ -622,7 +622,7 @@ def test_any_revocation_or_introspection_request_is_answered(
     request: dict[str, Any], path: str
 ) -> None:
     """The token endpoint's siblings: no 500; a 200 (revoke: empty, introspect: JSON with
-    `active`) or a JSON error of FIDELITY's table with the token endpoint's headers."""
+    `active`) or a JSON error of docs/fidelity.md's table with the token endpoint's headers."""
     _, http = new_mock(*(app.config() for app in APPS))
     response = http.request(
         request["method"], path, body=request["body"], headers=request["headers"]

@@ -26,7 +26,7 @@ checked after every step: no 5xx and no redirect off the client's registered URI
 log); the server holds exactly the model's live tokens; every live token introspects active
 and every token that just died inactive (and /v2/me refuses it); nothing of a family with a
 live token is forgotten; a rotated refresh token of a live family is held as used; no code
-got two successful answers. Expected texts come from ../shared/FIDELITY.md (via
+got two successful answers. Expected texts come from docs/fidelity.md (via
 tests/http/token_support.py and tests/property/support.py).
 """
 
