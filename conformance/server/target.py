@@ -82,6 +82,11 @@ class Options:
     brute_force_attempts: int = 20
     # Seconds to wait before redeeming a code for S42; 0 leaves S42 undecided (it is slow).
     code_expiry_wait: float = 0.0
+    # How long the server's codes live, as its operator configured them (seconds): S73
+    # redeems a code one second after that. 0: not configured, S73 undecided.
+    code_lifetime: float = 0.0
+    # The longest the suite waits for anything to expire (S42, S73): a bound on a run.
+    max_wait: float = 900.0
     verify_tls: bool = True
     state: str = "S13 st-ate/+ =&?%~"
 
@@ -213,6 +218,8 @@ def _read_options(value: Any, where: str) -> Options:
         race_rounds=table.whole("race_rounds", defaults.race_rounds, 1),
         brute_force_attempts=table.whole("brute_force_attempts", defaults.brute_force_attempts, 0),
         code_expiry_wait=table.number("code_expiry_wait", defaults.code_expiry_wait),
+        code_lifetime=table.number("code_lifetime", defaults.code_lifetime),
+        max_wait=table.number("max_wait", defaults.max_wait),
         verify_tls=defaults.verify_tls if verify is None else bool(verify),
         state=table.text("state", defaults.state) or defaults.state,
     )

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ FLAWS = (
     "login_fails",  # no password is ever accepted
     "verifier_of_any_code",  # a verifier matching any challenge this client sent is taken
     "revoke_foreign",  # the revocation endpoint revokes other clients' tokens too
+    "codes_never_expire",  # a code works however old it is
 )
 # Not flaws of the kind a check convicts: shapes the suite must operate or grade consistently.
 SHAPES = (
@@ -87,6 +89,11 @@ class Flaws:
     login_fails: bool = False
     verifier_of_any_code: bool = False
     revoke_foreign: bool = False
+    codes_never_expire: bool = False
+    code_lifetime: float = 60.0  # seconds a code lives (unless codes_never_expire)
+    # With code_race: a reuse revokes only the tokens of the last redemption, as a server
+    # that records one token per code would (the other winners' tokens live on).
+    race_forgets_tokens: bool = False
     checkbox_consent: bool = False  # consent needs a "confirm" checkbox ticked
     deny_link: bool = False  # refusing is a "Cancel" link, not a button
     no_deny: bool = False  # the consent page offers no way to refuse
@@ -315,6 +322,7 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
             **params,
             "used": False,
             "racy": state.issued_codes % flaws.race_every == 0,
+            "issued_at": time.monotonic(),
             "tokens": [],
         }
         query = with_state(params, {"code": code})
@@ -411,6 +419,10 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
         if flaws.code_race and grant["racy"]:
             await asyncio.sleep(RACE_WINDOW)
         grant["used"] = True
+        if not flaws.codes_never_expire and time.monotonic() - grant["issued_at"] > (
+            flaws.code_lifetime
+        ):
+            return _error("invalid_grant")
         if form.get("redirect_uri") != grant["redirect_uri"]:
             return _error("invalid_grant")
         verifier = form.get("code_verifier", "")
@@ -429,6 +441,8 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
             challenges = {g["code_challenge"] for g in state.codes.values()}
         if not flaws.no_pkce_check and not (syntax and challenge in challenges):
             return _error("invalid_grant")
+        if flaws.race_forgets_tokens:
+            grant["tokens"].clear()
         return issue(client_id, grant.get("scope", "read"), grant["tokens"])
 
     async def rotate(client_id: str, form: dict[str, str]) -> Response:

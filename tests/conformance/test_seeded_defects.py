@@ -71,11 +71,89 @@ def test_a_race_in_one_round_in_five_is_caught_by_the_default_rounds(tmp_path: P
     verdict = report.result("S41").verdict
     assert verdict.outcome is Outcome.FAIL
     assert verdict.summary.startswith("4 of 21 rounds had more than one success")
-    # The tokens the winners got are all still live (the seeded server revokes nothing).
-    assert "afterwards 5 of 5 access tokens won in that round still work (resource)" in (
-        verdict.summary
-    )
     assert len(verdict.evidence) >= 2  # the winners of one round
+
+
+def test_tokens_won_in_a_race_are_revoked_when_the_code_comes_again(tmp_path: Path) -> None:
+    """S72: the seeded server revokes every token a reused code gave, the race winners' too."""
+    with seeded(tmp_path, Flaws(code_race=True)) as path:
+        report = _run(path, ["S41", "S72"])
+    assert report.result("S41").outcome is Outcome.FAIL
+    verdict = report.result("S72").verdict
+    assert verdict.outcome is Outcome.PASS
+    assert verdict.summary == (
+        "0 of 5 tokens won in one code round still work after the code was presented once more"
+    )
+    notes = [exchange.note for exchange in verdict.evidence]
+    assert "the code presented once more" in notes
+    assert "a winner's token, by resource: revoked" in notes
+    assert notes[-1] == "a fresh token, by resource: works"  # the probe's positive control
+
+
+def test_tokens_won_in_a_race_that_outlive_the_reuse_are_a_finding(tmp_path: Path) -> None:
+    with seeded(tmp_path, Flaws(code_race=True, race_forgets_tokens=True)) as path:
+        report = _run(path, ["S72"])  # runs the race itself
+    verdict = report.result("S72").verdict
+    assert verdict.outcome is Outcome.WARN
+    assert verdict.summary.startswith("4 of 5 tokens won in one code round still work")
+    assert "a winner's token, by resource: still works" in [e.note for e in verdict.evidence]
+
+
+def test_refresh_race_winners_are_revoked_with_their_family(tmp_path: Path) -> None:
+    with seeded(tmp_path, Flaws(refresh_race=True)) as path:
+        report = _run(path, ["S65", "S72"])
+    assert report.result("S65").outcome is Outcome.FAIL
+    verdict = report.result("S72").verdict
+    assert verdict.outcome is Outcome.PASS
+    assert verdict.summary.startswith("0 of 5 tokens won in one refresh token round still work")
+
+
+def test_no_race_no_tokens_to_judge(honest: Report) -> None:
+    verdict = honest.result("S72").verdict
+    assert verdict.outcome is Outcome.NOT_APPLICABLE
+    assert "no tokens were won twice" in verdict.summary
+
+
+def _expiry(tmp_path: Path, flaws: Flaws, options: dict[str, str]) -> Report:
+    with seeded(tmp_path, flaws, options=options) as path:
+        return _run(path, ["S73"])
+
+
+def test_a_code_past_its_configured_lifetime_is_refused(tmp_path: Path) -> None:
+    report = _expiry(tmp_path, Flaws(code_lifetime=0.3), {"code_lifetime": "0.3"})
+    verdict = report.result("S73").verdict
+    assert verdict.outcome is Outcome.PASS
+    assert verdict.summary.startswith("expired (configured lifetime 0.3s): a code redeemed 1.3s")
+    assert "400 invalid_grant" in verdict.summary
+    # The positive control: after the wait, a fresh code redeemed at once still works.
+    assert verdict.evidence[-1].note == "a fresh code, redeemed at once: works"
+    assert verdict.evidence[-1].response is not None
+    assert verdict.evidence[-1].response.start_line == "HTTP 200 OK"
+
+
+def test_a_code_that_never_expires_fails(tmp_path: Path) -> None:
+    flaws = Flaws(code_lifetime=0.3, codes_never_expire=True)
+    verdict = _expiry(tmp_path, flaws, {"code_lifetime": "0.3"}).result("S73").verdict
+    assert verdict.outcome is Outcome.FAIL
+    assert "tokens issued" in verdict.summary
+
+
+def test_code_expiry_needs_the_lifetime_and_a_bounded_wait(tmp_path: Path) -> None:
+    unset = _expiry(tmp_path, Flaws(), {}).result("S73").verdict
+    assert unset.outcome is Outcome.NOT_DECIDABLE
+    assert "set options.code_lifetime" in unset.summary
+    options = {"code_lifetime": "30", "max_wait": "5"}
+    too_long = _expiry(tmp_path, Flaws(), options).result("S73").verdict
+    assert too_long.outcome is Outcome.NOT_DECIDABLE
+    assert "longer than options.max_wait (5s)" in too_long.summary
+
+
+def test_code_expiry_without_a_working_fresh_code_decides_nothing(tmp_path: Path) -> None:
+    """Every code dies at once: no code was ever redeemed, so a refusal is no evidence."""
+    verdict = _expiry(tmp_path, Flaws(code_lifetime=-1), {"code_lifetime": "0.2"})
+    s73 = verdict.result("S73").verdict
+    assert s73.outcome is Outcome.NOT_DECIDABLE
+    assert s73.summary.startswith("precondition failed:")
 
 
 def test_a_single_round_would_have_missed_that_race(tmp_path: Path) -> None:

@@ -9,13 +9,22 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
-from frameio_oauth_mock.conformance.model import Level, Verdict
+from frameio_oauth_mock.conformance.model import (
+    Exchange,
+    Inconclusive,
+    Level,
+    Verdict,
+    not_applicable,
+    not_decidable,
+)
 from frameio_oauth_mock.conformance.server import controls
 from frameio_oauth_mock.conformance.server.checks.redirects import variants
 from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import (
     Pairs,
+    Probe,
     code_pairs,
     error_code,
     issued,
@@ -148,10 +157,12 @@ def concurrent_calls(ctx: ServerContext, client: ClientSpec, pairs: Pairs) -> li
 
 @dataclass
 class RaceRounds:
-    """How the rounds of a race went: successes per round, and the calls of the worst one."""
+    """How the rounds of a race went: successes per round, the calls of the worst round and
+    the request it sent (to present its code or refresh token once more, for S72)."""
 
     wins: list[int]
     worst: list[Call]
+    worst_pairs: Pairs
     first_refusal: Call | None
 
     @property
@@ -162,13 +173,18 @@ class RaceRounds:
 def race_rounds(ctx: ServerContext, client: ClientSpec, prepare: Callable[[], Pairs]) -> RaceRounds:
     """`race_rounds` rounds: each prepares a fresh grant (`prepare` returns the token
     request's pairs) and sends it `race_requests` times at once."""
-    result = RaceRounds([], [], None)
+    result = RaceRounds([], [], [], None)
     for _ in range(ctx.target.options.race_rounds):
-        calls = concurrent_calls(ctx, client, prepare())
+        pairs = prepare()
+        calls = concurrent_calls(ctx, client, pairs)
         winners = [call for call in calls if issued(call)]
+        for call in winners:
+            body = call.json() or {}
+            ctx.redactor.add(str(body.get("access_token", "")) or None)
+            ctx.redactor.add(str(body.get("refresh_token", "")) or None)
         result.wins.append(len(winners))
         if len(winners) > len(result.worst):
-            result.worst = winners
+            result.worst, result.worst_pairs = winners, pairs
         if result.first_refusal is None:
             result.first_refusal = next((call for call in calls if not issued(call)), None)
     return result
@@ -179,7 +195,8 @@ def race_verdict(rounds: RaceRounds, what: str, count: int) -> Verdict:
     if rounds.doubled:
         return Verdict.failed(
             f"{rounds.doubled} of {total} rounds had more than one success ({what}; at most "
-            f"{max(rounds.wins)} of {count} concurrent requests succeeded in one round)",
+            f"{max(rounds.wins)} of {count} concurrent requests succeeded in one round; "
+            "S72 judges the tokens they won)",
             *(call.evidence("one of the successes in one round") for call in rounds.worst[:3]),
         )
     empty = rounds.wins.count(0)
@@ -202,53 +219,59 @@ def race_verdict(rounds: RaceRounds, what: str, count: int) -> Verdict:
     )
 
 
+def code_race(ctx: ServerContext) -> RaceRounds:
+    """S41's rounds, run once per run (S72 judges the tokens they handed out)."""
+    rounds = ctx.cache.get("race:code")
+    if not isinstance(rounds, RaceRounds):
+        client = ctx.primary
+
+        def fresh_code() -> Pairs:
+            return code_pairs(obtain_code(ctx, client))
+
+        rounds = ctx.cache["race:code"] = race_rounds(ctx, client, fresh_code)
+    return rounds
+
+
 @check("S41", "Concurrent redemptions of one code: only one succeeds", "RFC 6749 4.1.2", Level.MUST)
 def redemption_race(ctx: ServerContext) -> Verdict:
-    client = ctx.primary
-
-    def fresh_code() -> Pairs:
-        return code_pairs(obtain_code(ctx, client))
-
-    rounds = race_rounds(ctx, client, fresh_code)
-    verdict = race_verdict(rounds, "one code per round", ctx.target.options.race_requests)
-    if rounds.doubled:
-        # RFC 6749 10.5 asks that tokens from a code used twice be revoked: are the tokens
-        # the round's winners got all still live (the worst case), or were they revoked?
-        probes = [
-            probe_access_token(ctx, client, str((call.json() or {}).get("access_token", "")))
-            for call in rounds.worst
-        ]
-        seen = [probe for probe in probes if probe.active is not None]
-        if seen:
-            live = sum(1 for probe in seen if probe.active)
-            verdict = dataclasses.replace(
-                verdict,
-                summary=f"{verdict.summary}; afterwards {live} of {len(seen)} access tokens "
-                f"won in that round still work ({seen[0].how})",
-            )
-    return verdict
+    rounds = code_race(ctx)
+    return race_verdict(rounds, "one code per round", ctx.target.options.race_requests)
 
 
-@check(
-    "S65",
-    "Concurrent use of one rotating refresh token: only one succeeds",
-    ("RFC 9700 4.14.2", "RFC 6749 6"),
-    Level.MUST,
-)
-def refresh_race(ctx: ServerContext) -> Verdict:
-    client = ctx.public or ctx.primary
+def refresh_race_client(ctx: ServerContext) -> ClientSpec:
+    return ctx.public or ctx.primary
+
+
+def refresh_race(ctx: ServerContext) -> RaceRounds:
+    """S65's rounds, once per run, after making sure refresh tokens rotate (raises
+    Inconclusive when there are none, or they are reusable: then there is no race)."""
+    rounds = ctx.cache.get("race:refresh")
+    if isinstance(rounds, RaceRounds):
+        return rounds
+    if isinstance(rounds, Inconclusive):
+        raise rounds
+    try:
+        rounds = ctx.cache["race:refresh"] = _run_refresh_race(ctx)
+    except Inconclusive as stop:
+        ctx.cache["race:refresh"] = stop
+        raise
+    return rounds
+
+
+def _run_refresh_race(ctx: ServerContext) -> RaceRounds:
+    client = refresh_race_client(ctx)
     tokens = need_refresh_token(ctx, client)
     old = tokens.refresh_token or ""
     first = refresh(ctx, client, old)
     if not issued(first):
-        return Verdict.not_decidable(
+        raise not_decidable(
             f"precondition failed: {client.client_id}'s own refresh token was refused "
             f"({error_code(first)})",
             first.evidence(),
         )
     again = refresh(ctx, client, old)
     if issued(again):
-        return Verdict.not_applicable(
+        raise not_applicable(
             "refresh tokens are reusable (the old one worked again after a refresh), so "
             "concurrent use is not a race against single use",
             again.evidence(),
@@ -258,8 +281,46 @@ def refresh_race(ctx: ServerContext) -> Verdict:
         token = need_refresh_token(ctx, client).refresh_token or ""
         return [("grant_type", "refresh_token"), ("refresh_token", token)]
 
-    rounds = race_rounds(ctx, client, fresh_refresh_token)
+    return race_rounds(ctx, client, fresh_refresh_token)
+
+
+@check(
+    "S65",
+    "Concurrent use of one rotating refresh token: only one succeeds",
+    ("RFC 9700 4.14.2", "RFC 6749 6"),
+    Level.MUST,
+)
+def refresh_race_check(ctx: ServerContext) -> Verdict:
+    rounds = refresh_race(ctx)
     return race_verdict(rounds, "one refresh token per round", ctx.target.options.race_requests)
+
+
+# Redeemed this long after the configured lifetime: the server's clock and ours tick alike,
+# but a lifetime checked with ">" rather than ">=" must not be failed for a few milliseconds.
+EXPIRY_MARGIN = 1.0
+
+
+def _wait_for(ctx: ServerContext, seconds: float, option: str) -> None:
+    """Sleep `seconds`, unless that is longer than options.max_wait (not decidable)."""
+    bound = ctx.target.options.max_wait
+    if seconds > bound:
+        raise not_decidable(
+            f"needs a wait of {seconds:g}s ({option}), longer than options.max_wait ({bound:g}s)"
+        )
+    time.sleep(seconds)
+
+
+def _fresh_code_works(ctx: ServerContext, client: ClientSpec, wait: float) -> Call:
+    """The positive control after a wait: a code obtained now and redeemed at once works,
+    so a refusal of the old one is about its age, not a server that stopped issuing."""
+    call = redeem(ctx, obtain_code(ctx, client))
+    if not issued(call):
+        raise not_decidable(
+            f"precondition failed: after the {wait:g}s wait a fresh code redeemed at once was "
+            f"refused too ({call.status} {error_code(call)})",
+            call.evidence("a fresh code, redeemed at once"),
+        )
+    return call
 
 
 @check(
@@ -275,14 +336,144 @@ def code_lifetime(ctx: ServerContext) -> Verdict:
             "needs waiting out the code's lifetime; set options.code_expiry_wait (e.g. 601) "
             "to decide"
         )
-    controls.require(ctx, ctx.primary, "tokens")
-    got = obtain_code(ctx, ctx.primary)
-    time.sleep(wait)
+    client = ctx.primary
+    controls.require(ctx, client, "tokens")
+    got = obtain_code(ctx, client)
+    _wait_for(ctx, wait, "code_expiry_wait")
     call = redeem(ctx, got)
+    control = _fresh_code_works(ctx, client, wait).evidence("a fresh code, redeemed at once")
     if not issued(call):
-        return Verdict.passed(f"the code had expired after {wait:g}s", call.evidence())
+        return Verdict.passed(f"the code had expired after {wait:g}s", call.evidence(), control)
     if wait > 600:
         return Verdict.warned(f"the code still worked after {wait:g}s", call.evidence())
     return Verdict.not_decidable(
         f"the code still worked after {wait:g}s (within 10 minutes)", call.evidence()
     )
+
+
+@check(
+    "S73",
+    "A code is refused once the lifetime the server is configured with has passed",
+    ("RFC 6749 4.1.2", "RFC 6749 10.5"),
+    Level.MUST,
+)
+def configured_code_expiry(ctx: ServerContext) -> Verdict:
+    lifetime = ctx.target.options.code_lifetime
+    if lifetime <= 0:
+        return Verdict.not_decidable(
+            "needs the code lifetime the server is configured with; set options.code_lifetime "
+            "(seconds) to decide"
+        )
+    client = ctx.primary
+    controls.require(ctx, client, "tokens")
+    got = obtain_code(ctx, client)
+    wait = lifetime + EXPIRY_MARGIN
+    _wait_for(ctx, wait, "code_lifetime + 1s")
+    late = redeem(ctx, got)
+    control = _fresh_code_works(ctx, client, wait)
+    verdict = grade(
+        [grant_refusal(f"a code redeemed {wait:g}s after it was issued", late)],
+        f"expired (configured lifetime {lifetime:g}s)",
+    )
+    evidence = (*verdict.evidence, control.evidence("a fresh code, redeemed at once: works"))
+    return dataclasses.replace(verdict, evidence=evidence)
+
+
+def _still_works(ctx: ServerContext, client: ClientSpec, body: dict[str, Any]) -> Probe:
+    """Does the token a race winner got still work? Its access token (introspection or a
+    resource), else its refresh token (refreshed: a new token means it still works)."""
+    probe = probe_access_token(ctx, client, str(body.get("access_token", "")))
+    if probe.active is not None:
+        return probe
+    token = body.get("refresh_token")
+    if isinstance(token, str) and token:
+        call = refresh(ctx, client, token)
+        return Probe(issued(call), call, "refresh")
+    return probe
+
+
+@dataclass
+class Liveness:
+    what: str
+    client: ClientSpec
+    live: int
+    seen: int
+    evidence: list[Exchange]
+
+
+def _winners_afterwards(
+    ctx: ServerContext, client: ClientSpec, rounds: RaceRounds, what: str
+) -> Liveness:
+    """Present the worst round's grant once more (a reuse the server cannot miss), then see
+    which of the tokens that round's winners got still work."""
+    reuse = token_call(ctx, client, rounds.worst_pairs)
+    result = Liveness(what, client, 0, 0, [reuse.evidence(f"the {what} presented once more")])
+    for body in (call.json() or {} for call in rounds.worst):
+        probe = _still_works(ctx, client, body)
+        if probe.active is None or probe.call is None:
+            continue
+        result.seen += 1
+        result.live += int(probe.active)
+        if len(result.evidence) < 4:
+            state = "still works" if probe.active else "revoked"
+            note = f"a winner's token, by {probe.how}: {state}"
+            result.evidence.append(probe.call.evidence(note))
+    return result
+
+
+@check(
+    "S72",
+    "Tokens won twice in a race are all revoked once the reuse is seen",
+    ("RFC 6749 4.1.2", "RFC 6749 10.5", "RFC 9700 4.14.2"),
+    Level.SHOULD,
+)
+def race_winners_revoked(ctx: ServerContext) -> Verdict:
+    """After a round of S41 or S65 with several winners: the code (or refresh token) was
+    used more than once, and the tokens it gave should all go (Hydra's rule: a reused code
+    revokes every token issued from it). All revoked passes; any still working warns."""
+    races: list[tuple[str, ClientSpec, RaceRounds]] = []
+    skipped = []
+    rounds = code_race(ctx)
+    if rounds.doubled:
+        races.append(("code", ctx.primary, rounds))
+    try:
+        refreshes = refresh_race(ctx)
+    except Inconclusive as stop:
+        skipped.append(f"refresh race: {stop.verdict.summary}")
+    else:
+        if refreshes.doubled:
+            races.append(("refresh token", refresh_race_client(ctx), refreshes))
+    if not races:
+        why = "; ".join(skipped)
+        return Verdict.not_applicable(
+            "no round of the code race (S41) or the refresh race (S65) had more than one "
+            f"success: no tokens were won twice{f' ({why})' if why else ''}"
+        )
+    found = [_winners_afterwards(ctx, client, rounds, what) for what, client, rounds in races]
+    evidence = [exchange for liveness in found for exchange in liveness.evidence]
+    seen = [liveness for liveness in found if liveness.seen]
+    if not seen:
+        return Verdict.not_decidable(
+            "no way to see whether the winners' tokens still work: no introspection, resource "
+            "or userinfo endpoint judged them and no refresh token was issued",
+            *evidence,
+        )
+    parts = [
+        f"{liveness.live} of {liveness.seen} tokens won in one {liveness.what} round still work "
+        f"after the {liveness.what} was presented once more"
+        for liveness in seen
+    ]
+    if any(liveness.live for liveness in seen):
+        return Verdict.warned("; ".join(parts), *evidence)
+    # Every token is dead: only evidence if the same probe sees an honest token as live.
+    client = seen[0].client
+    fresh = obtain_tokens(ctx, client)
+    control = _still_works(ctx, client, fresh.body)
+    if not control.active or control.call is None:
+        return Verdict.not_decidable(
+            "precondition failed: the probe does not see a freshly issued token as working "
+            "either, so 'revoked' means nothing",
+            *evidence,
+        )
+    evidence.append(control.call.evidence(f"a fresh token, by {control.how}: works"))
+    return Verdict.passed("; ".join(parts), *evidence)
