@@ -109,6 +109,16 @@ class FormDriver:
                     call = self.http.get(location)
                 drive.calls.append(call)
                 continue
+            if call.status >= 500:
+                # A server error page is no page to operate: its forms (a debugger's PIN
+                # prompt) are not the server's login, and submitting them only leads back
+                # to the start, where a login form looks "refused".
+                drive.stopped = f"HTTP {call.status} at {_page(call)}: the server failed" + (
+                    f" when the {drive.submissions[-1][0]} form was submitted"
+                    if drive.submissions and drive.submissions[-1][1] is call
+                    else ""
+                )
+                return drive
             step = self._next_step(call)
             if isinstance(step, str):
                 if step:

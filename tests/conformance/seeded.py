@@ -72,6 +72,7 @@ SHAPES = (
     "scope_denied",
     "resource_error",
     "public_no_refresh",
+    "crash_without_redirect_uri",
 )
 
 
@@ -105,6 +106,9 @@ class Flaws:
     scope_denied: bool = False  # an unknown scope is answered access_denied
     resource_error: str = ""  # the error /me names in its challenges instead of RFC 6750's
     public_no_refresh: bool = False  # the public client's refresh tokens are refused
+    # No redirect_uri: the consent page is shown all the same, and its POST answers 500
+    # with a page of its own form (a debugger's PIN prompt), as oidc-provider-mock does.
+    crash_without_redirect_uri: bool = False
 
 
 RACE_WINDOW = 0.2  # seconds between the check and the update when a race is seeded
@@ -183,6 +187,8 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
         params = {name: value for name, value in items if value != ""}
         if params.get("client_id") not in CLIENTS:
             return _page("<p>Unknown client.</p>", 400)
+        if "redirect_uri" not in params and flaws.crash_without_redirect_uri:
+            params["crash"] = "yes"
         redirect_uri = params.setdefault("redirect_uri", REDIRECT)
         if not redirect_ok(redirect_uri) or names.count("redirect_uri") > 1:
             return _page("<p>Invalid redirect_uri.</p>", 400)
@@ -311,6 +317,12 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
             ):
                 return _page("<p>Forbidden.</p>", 403)
         state.pending.pop(request_id, None)
+        if params.get("crash"):
+            return _page(
+                '<h1>AssertionError</h1><form action="" method="get"><input name="pin">'
+                '<button name="btn" value="Confirm Pin">Confirm Pin</button></form>',
+                500,
+            )
         allowed = values.get("decision") == "allow" and request.method == "POST"
         if flaws.checkbox_consent and values.get("confirm") != "yes":
             allowed = False
@@ -529,15 +541,21 @@ DEFAULT_OPTIONS = {
 }
 
 
-def target_toml(url: str, options: dict[str, str] | None = None, extra: str = "") -> str:
+def target_toml(
+    url: str,
+    options: dict[str, str] | None = None,
+    extra: str = "",
+    redirect_uris: tuple[str, ...] = (REDIRECT,),
+) -> str:
     """The target file for a seeded server at `url`; `options` override [options] values
     (TOML literals)."""
     clients = []
+    uris = ", ".join(f'"{uri}"' for uri in redirect_uris)
     for client_id, (secret, method) in CLIENTS.items():
         lines = [
             "[[clients]]",
             f'client_id = "{client_id}"',
-            f'redirect_uris = ["{REDIRECT}"]',
+            f"redirect_uris = [{uris}]",
             'scope = "read"',
             'extra_scope = "write"',
             f'auth_method = "{method}"',
@@ -565,9 +583,11 @@ def seeded(
     flaws: Flaws = Flaws(),
     options: dict[str, str] | None = None,
     extra: str = "",
+    redirect_uris: tuple[str, ...] = (REDIRECT,),
 ) -> Iterator[Path]:
-    """A seeded server running, and the path of a target file for it (`extra`: more TOML)."""
+    """A seeded server running, and the path of a target file for it (`extra`: more TOML;
+    `redirect_uris`: what the target says each client registered)."""
     with running(make_app(flaws)) as url:
         path = tmp_path / "seeded-target.toml"
-        path.write_text(target_toml(url, options, extra), encoding="utf-8")
+        path.write_text(target_toml(url, options, extra, redirect_uris), encoding="utf-8")
         yield path

@@ -49,7 +49,17 @@ CONSENT_PAGE = """<!doctype html><html><body>
 </form></body></html>"""
 
 
-def make_app(seen: list[str], password: str = "right-password") -> Starlette:
+# What a Flask app in debug mode answers when a view raises: a page with a form of its own
+# (the Werkzeug debugger's PIN prompt), which submits back to the URL that failed.
+CRASH_PAGE = """<!doctype html><html><body><h1>AssertionError</h1>
+<form action="" method="get"><input type="text" name="pin">
+<button type="submit" name="btn" value="Confirm Pin">Confirm Pin</button></form>
+</body></html>"""
+
+
+def make_app(
+    seen: list[str], password: str = "right-password", crash_on_consent: bool = False
+) -> Starlette:
     """Login (303 to consent) and consent (302 to the client), CSRF-bound to a cookie."""
     csrf = secrets.token_urlsafe(16)
 
@@ -75,6 +85,8 @@ def make_app(seen: list[str], password: str = "right-password") -> Starlette:
     async def decide(request: Request) -> Response:
         form = await request.form()
         seen.append(f"POST /decide {form.get('answer')}")
+        if crash_on_consent:
+            return HTMLResponse(CRASH_PAGE, 500)
         if form.get("answer") == "ok":
             return RedirectResponse(f"{CALLBACK}?code=the-code&state=xyz", 302)
         return RedirectResponse(f"{CALLBACK}?error=access_denied&state=xyz", 302)
@@ -151,6 +163,19 @@ def test_reports_refused_credentials_instead_of_looping() -> None:
     assert "came back: username or password refused" in result.stopped
     assert "/session" in result.stopped  # names the page
     assert seen.count("GET /consent") == 0
+
+
+def test_a_server_error_page_is_reported_not_operated() -> None:
+    """oidc-provider-mock answers 500 (with a debugger's PIN form) to the consent POST of a
+    request without redirect_uri: the drive ends there, as the server's failure, instead of
+    submitting the PIN form, landing on the login page again and calling the login refused."""
+    seen: list[str] = []
+    result = drive(make_app(seen, crash_on_consent=True))
+    assert result.callback is None
+    assert result.stuck == ""  # not the driver's problem: nothing the driver could operate
+    assert result.stopped.startswith("HTTP 500 at http://")
+    assert result.stopped.endswith("/decide: the server failed when the consent form was submitted")
+    assert seen[-1] == "POST /decide ok"  # the PIN form was not submitted
 
 
 def test_evidence_hides_the_password_and_the_csrf_token() -> None:

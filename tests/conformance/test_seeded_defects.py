@@ -13,7 +13,7 @@ from frameio_oauth_mock.conformance.model import Outcome, Report
 from frameio_oauth_mock.conformance.report import to_json
 from frameio_oauth_mock.conformance.server.suite import run_server_suite
 from frameio_oauth_mock.conformance.server.target import load_target
-from tests.conformance.seeded import CLIENTS, PASSWORD, Flaws, seeded
+from tests.conformance.seeded import CLIENTS, PASSWORD, REDIRECT, Flaws, seeded
 from tests.conformance.test_against_mock import NEEDS_NO_CODE
 
 # Each flaw, and the checks that must fail because of it.
@@ -190,6 +190,20 @@ def test_never_approves_when_asked_to_deny(tmp_path: Path) -> None:
     s12 = report.result("S12").verdict
     assert s12.outcome is Outcome.ERROR
     assert "cannot deny on the page at http://" in s12.summary and "/consent" in s12.summary
+
+
+def test_a_server_that_breaks_instead_of_refusing_is_reported_as_such(tmp_path: Path) -> None:
+    """S10 on a server that takes a request without redirect_uri and answers its consent
+    with a 500 page carrying a form: not a refused login (the driver does not submit that
+    form), not a pass either."""
+    two = (REDIRECT, "https://client.example/other-cb")
+    with seeded(tmp_path, Flaws(crash_without_redirect_uri=True), redirect_uris=two) as path:
+        report = _run(path, ["S10"])
+    verdict = report.result("S10").verdict
+    assert verdict.outcome is Outcome.WARN
+    assert verdict.summary.startswith("not redirected, but not refused either: HTTP 500 at http")
+    assert "/decide: the server failed when the consent form was submitted" in verdict.summary
+    assert "username or password refused" not in verdict.summary
 
 
 def test_an_unknown_form_is_reported_not_submitted(tmp_path: Path) -> None:

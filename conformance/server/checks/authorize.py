@@ -160,6 +160,14 @@ def omitted_redirect_uri(ctx: ServerContext) -> Verdict:
     got = authorize(ctx, client, redirect_uri=None)
     if got.callback is not None:
         return Verdict.failed("redirected although redirect_uri was omitted", got.evidence())
+    last = got.drive.last
+    if last is not None and last.status >= 500:
+        # No redirect, but no error page either: the server took the request and broke.
+        return Verdict.warned(
+            f"not redirected, but not refused either: {got.drive.stopped} (an error page "
+            "was due, RFC 6749 3.1.2.3, 4.1.2.1)",
+            got.evidence(),
+        )
     return Verdict.passed(f"not redirected: {refusal(got)}", got.evidence())
 
 
