@@ -162,6 +162,27 @@ class HarnessMiddleware:
                 return message
             return await receive()
 
+        fault: Fault | None = None
+        recorded = False
+        # The answer's start, held back until its first body part: uvicorn writes the status
+        # line at once, and an answer without a body (a redirect) is complete with it.
+        held: list[Message] = []
+
+        async def record() -> None:
+            """Log the entry once, before the answer's last byte leaves: a client that has its
+            answer finds it in the log (a test reads the log right after its request)."""
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            if fault is not None and isinstance(fault.effect, DropConnection):
+                entry.status = 0  # the answer was never finished: no status was given
+                refusals.log_dropped(entry, fault.id)
+            elif watch is not None:
+                refusals.log_refusal(entry, watch)
+            await self.harness.record(entry)
+
         async def recording_send(message: Message) -> None:
             if watch is not None:
                 watch.see(message)
@@ -181,9 +202,16 @@ class HarnessMiddleware:
                     entry.issued, entry.error, entry.error_description = answer_facts(content)
                     if entry.status >= 400:
                         entry.error, entry.error_description = error_facts(content)
+            if message["type"] == "http.response.start":
+                held.append(message)
+                return
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await record()
+                if held:
+                    await send(held.pop())
             await send(message)
 
-        fault = None
         try:
             fault = await self.harness.firing(endpoint, client_id, grant_type, tampering=False)
             if fault is None:
@@ -194,13 +222,7 @@ class HarnessMiddleware:
                     fault, profile_ctx, scope, replay, recording_send, v4=v4_ctx is not None
                 )
         finally:
-            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            if fault is not None and isinstance(fault.effect, DropConnection):
-                entry.status = 0  # the answer was never finished: no status was given
-                refusals.log_dropped(entry, fault.id)
-            elif watch is not None:
-                refusals.log_refusal(entry, watch)
-            await self.harness.record(entry)
+            await record()  # an answer that never finished (a dropped connection, an error)
 
     async def _apply(
         self,
@@ -239,7 +261,8 @@ class HarnessMiddleware:
         elif isinstance(effect, ChangedMembers):
             await self._rewrite_answer("members", scope, receive, send, effect.members)
         elif isinstance(effect, DropConnection):
-            hidden = refusals.dropping.set(True)  # uvicorn's access log would say 200
+            # uvicorn's access log would say 200 (the start goes out with the first body part)
+            hidden = refusals.dropping.set(True)
             try:
                 await send(
                     {
@@ -251,9 +274,9 @@ class HarnessMiddleware:
                         ],
                     }
                 )
+                await send({"type": "http.response.body", "body": b'{"access', "more_body": True})
             finally:
                 refusals.dropping.reset(hidden)
-            await send({"type": "http.response.body", "body": b'{"access', "more_body": True})
             # Imported here: it needs httpx, which the server's start-up should not pay for.
             from frameio_oauth_mock.mockserver.web.dropped import DroppedConnection
 

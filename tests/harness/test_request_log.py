@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
@@ -25,7 +26,9 @@ from tests.harness.support import (
     USER_EMAIL,
     USER_PASSWORD,
     AsyncFlow,
+    authorize_params,
     bearer,
+    code_request,
     hidden_field,
     make_mock,
     pkce_pair,
@@ -228,6 +231,37 @@ def test_bounded_log_keeps_the_newest() -> None:
         log.append(LoggedRequest(0, float(index), "GET", f"/{index}", "other", {}, {}, {}))
     assert [entry.path for entry in log] == ["/2", "/3", "/4"]
     assert [entry.id for entry in log] == [3, 4, 5]
+
+
+def test_an_answer_is_logged_before_the_client_has_it() -> None:
+    """On real uvicorn a client reads the log as soon as it has its answer: the entry is there,
+    even when writing it is slow (a loaded machine) and the answer has no body (a redirect)."""
+    mock = make_mock()
+    record = mock.harness.record
+
+    async def slow_record(entry: LoggedRequest) -> None:
+        await asyncio.sleep(0.2)
+        await record(entry)
+
+    mock.harness.record = slow_record  # type: ignore[method-assign]
+    with mock, httpx.Client(base_url=mock.url, timeout=HTTP_TIMEOUT) as http:
+        redirect = http.get("/oauth2/auth", params=authorize_params())
+        assert redirect.status_code == 303
+        assert [(entry.endpoint, entry.status) for entry in mock.requests] == [("authorize", 303)]
+
+        data, auth = code_request(query_of(redirect.headers["location"])["code"])
+        answer = http.post("/oauth2/token", data=data, auth=auth)
+        assert answer.status_code == 200
+        token = mock.requests.last("token")
+        assert token is not None and token.status == 200
+        tokens = answer.json()
+        assert token.issued == {
+            name: fingerprint(tokens[name]) for name in ("access_token", "refresh_token")
+        }
+
+        assert http.get("/v2/me").status_code == 401
+        last = mock.requests.last()
+        assert last is not None and (last.endpoint, last.status) == ("api", 401)
 
 
 # Redaction ----------------------------------------------------------------------------------
