@@ -27,103 +27,155 @@ def _answer(description: str, schema: dict[str, Any] | None = None) -> dict[str,
     return answer
 
 
+def _operation(
+    summary: str,
+    operation_id: str,
+    responses: dict[str, Any],
+    request: tuple[str, str] | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One operation; `request` is (schema name, description) of its JSON body."""
+    operation: dict[str, Any] = {"summary": summary, "operationId": operation_id}
+    if request is not None:
+        name, description = request
+        operation["requestBody"] = _body(_ref(name), description)
+    if parameters is not None:
+        operation["parameters"] = parameters
+    operation["responses"] = responses
+    return operation
+
+
+def _list(summary: str, operation_id: str, described: str, item: str) -> dict[str, Any]:
+    """GET of a collection: 200 with an array of `item`."""
+    array = {"type": "array", "items": _ref(item)}
+    return _operation(summary, operation_id, {"200": _answer(described, array)})
+
+
+def _create(
+    summary: str, operation_id: str, request: tuple[str, str], answer: tuple[str, str]
+) -> dict[str, Any]:
+    """POST that adds something: 201 with what was added, or 400 naming the bad field."""
+    described, schema = answer
+    responses = {"201": _answer(described, _ref(schema)), **_PROBLEM}
+    return _operation(summary, operation_id, responses, request)
+
+
+def _clear(summary: str, operation_id: str) -> dict[str, Any]:
+    """An action with nothing to answer: 204."""
+    return _operation(summary, operation_id, _NO_CONTENT)
+
+
+def _strings(description: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+    if description is not None:
+        schema["description"] = description
+    return schema
+
+
+def _text(description: str | None = None, **more: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if description is not None:
+        schema["description"] = description
+    return {**schema, **more}
+
+
+def _open_object(description: str) -> dict[str, Any]:
+    """An object the description documents in prose: any members."""
+    return {"type": "object", "description": description, "additionalProperties": True}
+
+
 _PROBLEM = {"400": _answer("a bad request; the message names the bad field", _ref("Problem"))}
 _NO_CONTENT = {"204": _answer("done")}
+_NO_SUCH_RULE = {"404": _answer("no such rule", _ref("Problem"))}
+_STRING = _text()
+# The filters GET /_mock/requests takes, and the JSON type of each.
+_REQUEST_FILTERS = (
+    ("endpoint", "string"),
+    ("method", "string"),
+    ("path", "string"),
+    ("client_id", "string"),
+    ("grant_type", "string"),
+    ("status", "integer"),
+)
 
 _SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object",
         "required": ["error"],
-        "properties": {"error": {"type": "string", "description": "what was wrong, one line"}},
+        "properties": {"error": _text("what was wrong, one line")},
     },
     "ClientIn": {
         "type": "object",
         "description": "A client, shaped like a [[clients]] table of the TOML configuration.",
         "required": ["client_id"],
         "properties": {
-            "client_id": {"type": "string"},
-            "client_secret": {"type": "string", "description": "omit for a PKCE app"},
-            "redirect_uris": {"type": "array", "items": {"type": "string"}},
-            "scopes": {"type": "array", "items": {"type": "string"}},
-            "name": {"type": "string", "description": "shown on the consent page"},
-            "token_endpoint_auth_method": {
-                "type": "string",
-                "enum": ["client_secret_basic", "client_secret_post", "none"],
-            },
-            "grant_types": {"type": "array", "items": {"type": "string"}},
-            "response_types": {"type": "array", "items": {"type": "string"}},
-            "profile": {"type": "string", "description": "frameio-v2 or adobe-ims"},
+            "client_id": _STRING,
+            "client_secret": _text("omit for a PKCE app"),
+            "redirect_uris": _strings(),
+            "scopes": _strings(),
+            "name": _text("shown on the consent page"),
+            "token_endpoint_auth_method": _text(
+                enum=["client_secret_basic", "client_secret_post", "none"]
+            ),
+            "grant_types": _strings(),
+            "response_types": _strings(),
+            "profile": _text("frameio-v2 or adobe-ims"),
         },
     },
     "Client": {
         "type": "object",
         "description": "A registered client; `profile` is the one serving it.",
         "properties": {
-            "client_id": {"type": "string"},
+            "client_id": _STRING,
             "client_secret": {"type": ["string", "null"]},
-            "redirect_uris": {"type": "array", "items": {"type": "string"}},
-            "scopes": {"type": "array", "items": {"type": "string"}},
-            "name": {"type": "string"},
-            "token_endpoint_auth_method": {"type": "string"},
-            "grant_types": {"type": "array", "items": {"type": "string"}},
-            "profile": {"type": "string"},
+            "redirect_uris": _strings(),
+            "scopes": _strings(),
+            "name": _STRING,
+            "token_endpoint_auth_method": _STRING,
+            "grant_types": _strings(),
+            "profile": _STRING,
         },
     },
     "UserIn": {
         "type": "object",
         "description": "A user, shaped like a [[users]] table of the TOML configuration.",
         "required": ["email", "password"],
-        "properties": {
-            "email": {"type": "string"},
-            "password": {"type": "string"},
-            "name": {"type": "string"},
-            "id": {"type": "string"},
-            "account_id": {"type": "string"},
-        },
+        "properties": {name: _STRING for name in ("email", "password", "name", "id", "account_id")},
     },
     "User": {
         "type": "object",
         "description": "A user, without the password.",
-        "properties": {
-            "email": {"type": "string"},
-            "name": {"type": "string"},
-            "id": {"type": "string"},
-            "account_id": {"type": "string"},
-        },
+        "properties": {name: _STRING for name in ("email", "name", "id", "account_id")},
     },
     "FaultIn": {
         "type": "object",
         "description": "A scripted fault: which calls it matches, and one effect.",
         "required": ["endpoint"],
         "properties": {
-            "endpoint": {
-                "type": "string",
-                "enum": ["authorize", "token", "revoke", "introspect", "userinfo", "api"],
-            },
-            "client_id": {"type": "string"},
-            "grant_type": {"type": "string"},
+            "endpoint": _text(
+                enum=["authorize", "token", "revoke", "introspect", "userinfo", "api"]
+            ),
+            "client_id": _STRING,
+            "grant_type": _STRING,
             "nth": {"type": "integer", "minimum": 1, "description": "first matching call hit"},
             "times": {
                 "type": ["integer", "null"],
                 "description": "how many calls from the nth on (null: all)",
             },
             "status": {"type": "integer", "description": "answer with this status and OAuth JSON"},
-            "error": {"type": "string"},
-            "error_description": {"type": "string"},
+            "error": _STRING,
+            "error_description": _STRING,
             "retry_after": {"type": "integer"},
-            "body": {
-                "type": "string",
-                "enum": ["not_json", "truncated_json", "html", "wrong_content_type"],
-            },
+            "body": _text(enum=["not_json", "truncated_json", "html", "wrong_content_type"]),
             "members": {
                 "type": "object",
                 "description": "token-answer members to set (null removes one)",
             },
             "drop": {"type": "boolean", "description": "close the connection mid-answer"},
             "delay": {"type": "number", "description": "seconds to wait before answering"},
-            "redirect_error": {"type": "string"},
-            "state": {"type": "string", "enum": ["wrong", "missing"]},
-            "iss": {"type": "string", "enum": ["wrong", "missing"]},
+            "redirect_error": _STRING,
+            "state": _text(enum=["wrong", "missing"]),
+            "iss": _text(enum=["wrong", "missing"]),
         },
     },
     "Fault": {
@@ -132,7 +184,7 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["id", "endpoint"],
         "properties": {
             "id": {"type": "integer"},
-            "endpoint": {"type": "string"},
+            "endpoint": _STRING,
             "seen": {"type": "integer"},
             "fired": {"type": "integer"},
         },
@@ -173,177 +225,119 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["user", "client_id"],
         "properties": {
-            "user": {"type": "string", "description": "the user's email"},
-            "client_id": {"type": "string"},
-            "scopes": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "default: every scope the client has",
-            },
+            "user": _text("the user's email"),
+            "client_id": _STRING,
+            "scopes": _strings("default: every scope the client has"),
         },
         "additionalProperties": False,
     },
-    "TokenResponse": {
-        "type": "object",
-        "description": "What the token endpoint would answer after a finished flow.",
-        "additionalProperties": True,
-    },
+    "TokenResponse": _open_object("What the token endpoint would answer after a finished flow."),
     "TokenLookup": {
         "type": "object",
         "required": ["token"],
-        "properties": {"token": {"type": "string", "description": "token, id_token or code"}},
+        "properties": {"token": _text("token, id_token or code")},
     },
-    "TokenDescription": {
-        "type": "object",
-        "description": "What the mock knows about a token: kind, client, user, scopes, "
-        "lifetimes, whether it is live.",
-        "additionalProperties": True,
-    },
+    "TokenDescription": _open_object(
+        "What the mock knows about a token: kind, client, user, scopes, "
+        "lifetimes, whether it is live."
+    ),
 }
 
 
 def _paths() -> dict[str, Any]:
+    fault_id = {"name": "fault_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    filters = [
+        {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
+        for name, kind in _REQUEST_FILTERS
+    ]
     return {
         "/_mock/openapi.json": {
-            "get": {
-                "summary": "This description",
-                "operationId": "openapi",
-                "responses": {"200": _answer("the OpenAPI document", {"type": "object"})},
-            }
+            "get": _operation(
+                "This description",
+                "openapi",
+                {"200": _answer("the OpenAPI document", {"type": "object"})},
+            )
         },
         "/_mock/clients": {
-            "get": {
-                "summary": "List the registered clients",
-                "operationId": "listClients",
-                "responses": {
-                    "200": _answer("the clients", {"type": "array", "items": _ref("Client")})
-                },
-            },
-            "post": {
-                "summary": "Register a client",
-                "operationId": "addClient",
-                "requestBody": _body(_ref("ClientIn"), "the client"),
-                "responses": {"201": _answer("registered", _ref("Client")), **_PROBLEM},
-            },
+            "get": _list("List the registered clients", "listClients", "the clients", "Client"),
+            "post": _create(
+                "Register a client",
+                "addClient",
+                ("ClientIn", "the client"),
+                ("registered", "Client"),
+            ),
         },
         "/_mock/users": {
-            "get": {
-                "summary": "List the users",
-                "operationId": "listUsers",
-                "responses": {
-                    "200": _answer("the users", {"type": "array", "items": _ref("User")})
-                },
-            },
-            "post": {
-                "summary": "Add a user",
-                "operationId": "addUser",
-                "requestBody": _body(_ref("UserIn"), "the user"),
-                "responses": {"201": _answer("added", _ref("User")), **_PROBLEM},
-            },
+            "get": _list("List the users", "listUsers", "the users", "User"),
+            "post": _create("Add a user", "addUser", ("UserIn", "the user"), ("added", "User")),
         },
         "/_mock/faults": {
-            "get": {
-                "summary": "List the fault rules, with how often each matched and fired",
-                "operationId": "listFaults",
-                "responses": {
-                    "200": _answer("the rules", {"type": "array", "items": _ref("Fault")})
-                },
-            },
-            "post": {
-                "summary": "Add a fault rule",
-                "operationId": "addFault",
-                "requestBody": _body(_ref("FaultIn"), "the rule"),
-                "responses": {"201": _answer("added", _ref("Fault")), **_PROBLEM},
-            },
-            "delete": {
-                "summary": "Remove every fault rule",
-                "operationId": "clearFaults",
-                "responses": _NO_CONTENT,
-            },
+            "get": _list(
+                "List the fault rules, with how often each matched and fired",
+                "listFaults",
+                "the rules",
+                "Fault",
+            ),
+            "post": _create(
+                "Add a fault rule", "addFault", ("FaultIn", "the rule"), ("added", "Fault")
+            ),
+            "delete": _clear("Remove every fault rule", "clearFaults"),
         },
         "/_mock/faults/{fault_id}": {
-            "parameters": [
-                {"name": "fault_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
-            "get": {
-                "summary": "One fault rule",
-                "operationId": "getFault",
-                "responses": {
-                    "200": _answer("the rule", _ref("Fault")),
-                    "404": _answer("no such rule", _ref("Problem")),
-                },
-            },
-            "delete": {
-                "summary": "Remove one fault rule",
-                "operationId": "removeFault",
-                "responses": {**_NO_CONTENT, "404": _answer("no such rule", _ref("Problem"))},
-            },
+            "parameters": [fault_id],
+            "get": _operation(
+                "One fault rule",
+                "getFault",
+                {"200": _answer("the rule", _ref("Fault")), **_NO_SUCH_RULE},
+            ),
+            "delete": _operation(
+                "Remove one fault rule", "removeFault", {**_NO_CONTENT, **_NO_SUCH_RULE}
+            ),
         },
         "/_mock/requests": {
-            "get": {
-                "summary": "The request log, filtered",
-                "operationId": "listRequests",
-                "parameters": [
-                    {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
-                    for name, kind in (
-                        ("endpoint", "string"),
-                        ("method", "string"),
-                        ("path", "string"),
-                        ("client_id", "string"),
-                        ("grant_type", "string"),
-                        ("status", "integer"),
-                    )
-                ],
-                "responses": {"200": _answer("matching requests", _ref("RequestLog")), **_PROBLEM},
-            },
-            "delete": {
-                "summary": "Clear the request log",
-                "operationId": "clearRequests",
-                "responses": _NO_CONTENT,
-            },
+            "get": _operation(
+                "The request log, filtered",
+                "listRequests",
+                {"200": _answer("matching requests", _ref("RequestLog")), **_PROBLEM},
+                parameters=filters,
+            ),
+            "delete": _clear("Clear the request log", "clearRequests"),
         },
         "/_mock/clock": {
-            "get": {
-                "summary": "The mock's clock",
-                "operationId": "getClock",
-                "responses": {"200": _answer("now, and whether it is frozen", _ref("Clock"))},
-            },
-            "post": {
-                "summary": "Freeze, unfreeze, set or advance the clock",
-                "operationId": "changeClock",
-                "requestBody": _body(_ref("ClockChange"), "what to change"),
-                "responses": {
-                    "200": _answer("the clock after the change", _ref("Clock")),
-                    **_PROBLEM,
-                },
-            },
+            "get": _operation(
+                "The mock's clock",
+                "getClock",
+                {"200": _answer("now, and whether it is frozen", _ref("Clock"))},
+            ),
+            "post": _operation(
+                "Freeze, unfreeze, set or advance the clock",
+                "changeClock",
+                {"200": _answer("the clock after the change", _ref("Clock")), **_PROBLEM},
+                ("ClockChange", "what to change"),
+            ),
         },
         "/_mock/reset": {
-            "post": {
-                "summary": "Drop every code, token, fault and log entry; back to the start-up "
+            "post": _clear(
+                "Drop every code, token, fault and log entry; back to the start-up "
                 "clients, users, options and clock",
-                "operationId": "reset",
-                "responses": _NO_CONTENT,
-            }
+                "reset",
+            )
         },
         "/_mock/tokens": {
-            "post": {
-                "summary": "Issue tokens as a finished flow would, without a browser",
-                "operationId": "issueToken",
-                "requestBody": _body(_ref("TokenRequest"), "for whom"),
-                "responses": {
-                    "201": _answer("the token response", _ref("TokenResponse")),
-                    **_PROBLEM,
-                },
-            }
+            "post": _create(
+                "Issue tokens as a finished flow would, without a browser",
+                "issueToken",
+                ("TokenRequest", "for whom"),
+                ("the token response", "TokenResponse"),
+            )
         },
         "/_mock/tokens/inspect": {
-            "post": {
-                "summary": "Look a token, id_token or code up",
-                "operationId": "inspectToken",
-                "requestBody": _body(_ref("TokenLookup"), "the token"),
-                "responses": {"200": _answer("what it is", _ref("TokenDescription")), **_PROBLEM},
-            }
+            "post": _operation(
+                "Look a token, id_token or code up",
+                "inspectToken",
+                {"200": _answer("what it is", _ref("TokenDescription")), **_PROBLEM},
+                ("TokenLookup", "the token"),
+            )
         },
     }
 
