@@ -91,7 +91,9 @@ class RequestLimits:
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise _Refused(413, f"The request body is larger than {self.max_body_bytes} bytes.")
         try:
-            body = await asyncio.wait_for(self._read(receive), self.body_timeout)
+            # asyncio.timeout, not wait_for: the same deadline without a new task per request.
+            async with asyncio.timeout(self.body_timeout):
+                body = await self._read(receive)
         except TimeoutError:
             raise _Refused(408, "The request body did not arrive in time.") from None
         content_type = (_header(scope, b"content-type") or "").lower()
