@@ -226,6 +226,7 @@ def _serve(args: argparse.Namespace) -> int:
         NotifyingServer,
         bind_socket,
         socket_url,
+        tune_gc_for_serving,
         uvicorn_config,
     )
     from frameio_oauth_mock.mockserver.web import create_app
@@ -258,6 +259,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"{PROG} ({settings.profile.name}, {mode}) listening on {url}", flush=True)
 
     server = NotifyingServer(uvicorn_config(app, server_options.log_level), on_ready=announce)
+    tune_gc_for_serving()
     server.run(sockets=[sock])
     return 0
 

@@ -14,12 +14,11 @@ from frameio_oauth_mock.mockserver.settings import Settings
 from frameio_oauth_mock.mockserver.store.opening import open_store
 from frameio_oauth_mock.mockserver.web.authorize import AuthorizationPages
 from frameio_oauth_mock.mockserver.web.control import ControlAPI
-from frameio_oauth_mock.mockserver.web.cors import CorsMiddleware
+from frameio_oauth_mock.mockserver.web.door import Door
 from frameio_oauth_mock.mockserver.web.exposure import Exposure
 from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
 from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 from frameio_oauth_mock.mockserver.web.inspector import Inspector
-from frameio_oauth_mock.mockserver.web.limits import RequestLimits
 from frameio_oauth_mock.mockserver.web.logout import LogoutEndpoint
 from frameio_oauth_mock.mockserver.web.methods import Endpoint, post_only
 from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
@@ -61,11 +60,10 @@ def create_app(
     ]
     routes += [Route("/health", health, methods=["GET", "HEAD"]), *control.routes()]
     routes += Inspector(context, exposure, harness).routes()
-    # CORS outermost: preflights are answered before the request log and faults see them.
-    # Then the limits, which bound what everything inside reads.
+    # The door outermost (CORS, then the limits that bound what everything inside reads):
+    # preflights are answered before the request log and faults see them.
     middleware = [
-        Middleware(CorsMiddleware, ctx=context),
-        Middleware(RequestLimits, ctx=context),
+        Middleware(Door, ctx=context),
         Middleware(HarnessMiddleware, ctx=context, harness=harness),
     ]
     app = Starlette(routes=routes, middleware=middleware)

@@ -5,14 +5,15 @@ credentials; Frame.io's legacy token endpoint only when `[server] cors_legacy_to
 An origin is allowed when it is in `[server] cors_origins`, or belongs to a public client of
 that endpoint's profile (its `cors_origins`, else its redirect URIs' origins). The
 authorization endpoint never sends CORS headers (RFC 9700 4.16: it is navigated to, never
-fetched). Preflights are answered here, before the harness, so they are neither logged as
-calls nor counted by faults; real answers (faulted ones too) get the headers on the way out.
+fetched). Preflights are answered at the door (door.py), before the harness, so they are
+neither logged as calls nor counted by faults; real answers (faulted ones too) get the
+headers on the way out.
 """
 
 from __future__ import annotations
 
 from frameio_oauth_mock.mockserver.oauth.context import Context
-from frameio_oauth_mock.mockserver.web.harness import ASGIApp, Message, Receive, Scope, Send
+from frameio_oauth_mock.mockserver.web.harness import Message, Send
 
 # What each endpoint is called with from a browser.
 _METHODS = {"token": "POST", "revoke": "POST", "userinfo": "GET, POST", "jwks": "GET"}
@@ -22,9 +23,10 @@ _EXPOSED_HEADERS = "Retry-After, WWW-Authenticate"
 PREFLIGHT_MAX_AGE = "600"
 
 
-class CorsMiddleware:
-    def __init__(self, app: ASGIApp, ctx: Context) -> None:
-        self.app = app
+class CorsPolicy:
+    """Which requests get CORS headers; the door (door.py) applies the answer."""
+
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     def _endpoint(self, path: str) -> tuple[str, str] | None:
@@ -47,36 +49,37 @@ class CorsMiddleware:
         clients = self.ctx.registry.clients_for(profile_name).values()
         return any(origin in client.browser_origins for client in clients)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        origin = headers.get(b"origin", b"").decode("latin-1").lower()
-        found = self._endpoint(scope.get("path", "")) if origin else None
+    def headers_for(self, path: str, origin: str) -> tuple[CorsHeaders, str] | None:
+        """The CORS headers for a request from `origin` (lower-cased) to `path`, and the
+        methods its endpoint is called with; None when the request gets no CORS headers."""
+        found = self._endpoint(path)
         if found is None or not self.allowed(found[0], origin):
-            await self.app(scope, receive, send)
-            return
+            return None
         cors = [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin")]
-        if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
-            await _preflight(send, cors, _METHODS[found[1]])
-            return
-
-        async def with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                kept = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if name.lower() != b"vary"
-                ]
-                exposed = (b"access-control-expose-headers", _EXPOSED_HEADERS.encode())
-                message = {**message, "headers": [*kept, *cors, exposed]}
-            await send(message)
-
-        await self.app(scope, receive, with_cors)
+        return cors, _METHODS[found[1]]
 
 
-async def _preflight(send: Send, cors: list[tuple[bytes, bytes]], methods: str) -> None:
+CorsHeaders = list[tuple[bytes, bytes]]
+
+
+def with_cors(send: Send, cors: CorsHeaders) -> Send:
+    """`send` with the CORS headers added to the answer's head (replacing any Vary)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [
+                (name, value)
+                for name, value in message.get("headers", [])
+                if name.lower() != b"vary"
+            ]
+            exposed = (b"access-control-expose-headers", _EXPOSED_HEADERS.encode())
+            message = {**message, "headers": [*kept, *cors, exposed]}
+        await send(message)
+
+    return sending
+
+
+async def preflight(send: Send, cors: CorsHeaders, methods: str) -> None:
     headers = [
         *cors,
         (b"access-control-allow-methods", methods.encode()),

@@ -1,8 +1,9 @@
 """Request limits at the door: body size, parameter count, and the time to send a body.
 
-Outermost middleware, so nothing (request log, endpoints, control API) ever holds more than
-MAX_BODY_BYTES of a body or parses more than MAX_PARAMETERS parameters: a 100 MB `%XX` form
-once grew the process to 8 GB and blocked it for 19 s. A refusal is answered in the shape of
+Held at the door (door.py), outside everything else, so nothing (request log, endpoints,
+control API) ever holds more than MAX_BODY_BYTES of a body or parses more than
+MAX_PARAMETERS parameters: a 100 MB `%XX` form once grew the process to 8 GB and blocked it
+for 19 s. A refusal is answered in the shape of
 the endpoint asked: the profile's OAuth JSON error, or the control API's {"error": ...}.
 """
 
@@ -22,7 +23,6 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_PARAMETERS = 1000
@@ -30,27 +30,27 @@ BODY_TIMEOUT = 10.0
 CONTROL_PREFIX = "/_mock/"
 
 
-class _Refused(Exception):
+class Refused(Exception):
     def __init__(self, status: int, hint: str) -> None:
         super().__init__(hint)
         self.status = status
         self.hint = hint
 
 
-class _Disconnected(Exception):
+class Disconnected(Exception):
     """The client went away before its body arrived: there is no one to answer."""
 
 
 class RequestLimits:
+    """The limits the door (door.py) holds every request to, and the refusals it answers."""
+
     def __init__(
         self,
-        app: ASGIApp,
         ctx: Context,
         max_body_bytes: int | None = None,
         max_parameters: int | None = None,
         body_timeout: float | None = None,
     ) -> None:
-        self.app = app
         self.ctx = ctx
         self.max_body_bytes = MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes
         self.max_parameters = MAX_PARAMETERS if max_parameters is None else max_parameters
@@ -62,46 +62,26 @@ class RequestLimits:
             for path in profile.paths.endpoint_names()
         }
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        try:
-            body = await self._checked_body(scope, receive)
-        except _Disconnected:
-            return
-        except _Refused as refusal:
-            await self._refuse(scope, send, refusal)
-            return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _checked_body(self, scope: Scope, receive: Receive) -> bytes:
+    def check_head(self, scope: Scope, content_length: str | None) -> None:
+        """Refuse (raise Refused) what the request head alone shows is too much."""
         if scope.get("query_string", b"").count(b"&") >= self.max_parameters:
-            raise _Refused(400, f"The query has more than {self.max_parameters} parameters.")
-        declared = _header(scope, b"content-length")
+            raise Refused(400, f"The query has more than {self.max_parameters} parameters.")
+        declared = content_length
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise _Refused(413, f"The request body is larger than {self.max_body_bytes} bytes.")
+            raise Refused(413, f"The request body is larger than {self.max_body_bytes} bytes.")
+
+    async def checked_body(self, receive: Receive, content_type: str | None) -> bytes:
+        """The whole body, read within the time limit; raise Refused or Disconnected."""
         try:
             # asyncio.timeout, not wait_for: the same deadline without a new task per request.
             async with asyncio.timeout(self.body_timeout):
                 body = await self._read(receive)
         except TimeoutError:
-            raise _Refused(408, "The request body did not arrive in time.") from None
-        content_type = (_header(scope, b"content-type") or "").lower()
-        if (
-            content_type.startswith("application/x-www-form-urlencoded")
-            and body.count(b"&") >= self.max_parameters
-        ):
-            raise _Refused(400, f"The form has more than {self.max_parameters} parameters.")
+            raise Refused(408, "The request body did not arrive in time.") from None
+        if (content_type or "").lower().startswith(
+            "application/x-www-form-urlencoded"
+        ) and body.count(b"&") >= self.max_parameters:
+            raise Refused(400, f"The form has more than {self.max_parameters} parameters.")
         return body
 
     async def _read(self, receive: Receive) -> bytes:
@@ -110,17 +90,16 @@ class RequestLimits:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                raise _Disconnected()
+                raise Disconnected()
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                raise _Refused(413, f"The request body is larger than {self.max_body_bytes} bytes.")
+                raise Refused(413, f"The request body is larger than {self.max_body_bytes} bytes.")
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _refuse(self, scope: Scope, send: Send, refusal: _Refused) -> None:
-        path: str = scope.get("path", "")
+    async def refuse(self, path: str, send: Send, refusal: Refused) -> None:
         headers: dict[str, str]
         if path.startswith(CONTROL_PREFIX):
             content = json.dumps({"error": f"body: {refusal.hint}"}).encode()
@@ -150,11 +129,3 @@ class RequestLimits:
                 self.ctx.settings.server.profile,
             )
         return self.ctx.state.profiles[name]
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            decoded: str = value.decode("latin-1")
-            return decoded
-    return None
