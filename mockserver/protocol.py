@@ -18,6 +18,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 HEAD_LIMIT = 32 * 1024
 HEAD_TIMEOUT = 10.0
 MAX_WAITING = 256
+CLOCK_TOLERANCE = 0.001  # event loop timers may fire this much early
 
 _REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 
@@ -48,6 +49,10 @@ def guarded_protocol(
 
     class GuardedProtocol(HttpToolsProtocol):
         _head_bytes = 0
+        _head_deadline = 0.0
+        # One timer per connection, not one per request: when it fires early (the head it
+        # was set for came, and the connection is waiting for a later one) it is set again
+        # for what is left of the current wait.
         _head_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -56,6 +61,9 @@ def guarded_protocol(
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._head_done()
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
@@ -76,22 +84,25 @@ def guarded_protocol(
 
         def _await_head(self) -> None:
             self._head_bytes = 0
+            self._head_deadline = self.loop.time() + timeout
             waiting[self] = None
-            self._head_timer = self.loop.call_later(timeout, self._head_timed_out)
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_at(self._head_deadline, self._head_check)
             while len(waiting) > most:
                 oldest = next(iter(waiting))
                 oldest._refuse(408, "too many connections waiting; closed the oldest")
 
         def _head_done(self) -> None:
             waiting.pop(self, None)
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
 
-        def _head_timed_out(self) -> None:
+        def _head_check(self) -> None:
             self._head_timer = None
-            if self in waiting:
-                self._refuse(408, "request head not received in time")
+            if self not in waiting:
+                return  # busy with a request; the next wait sets the timer again
+            if self._head_deadline - self.loop.time() > CLOCK_TOLERANCE:
+                self._head_timer = self.loop.call_at(self._head_deadline, self._head_check)
+                return
+            self._refuse(408, "request head not received in time")
 
         def _refuse(self, status: int, message: str) -> None:
             """Answer `status` if a request was begun (else just close), and close."""

@@ -45,13 +45,53 @@ def _templates() -> Environment:
     )
 
 
+# Go's encoding/json: compact, keys sorted. One encoder for every answer (json.dumps with
+# options builds a new one per call).
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
 def json_body(data: dict[str, Any]) -> bytes:
-    # Go's encoding/json: compact, keys sorted.
-    return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    return _JSON_ENCODER.encode(data).encode()
+
+
+def _encoded(headers: Mapping[str, str]) -> RawHeaders:
+    return [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+
+
+class EncodedResponse(Response):
+    """A Response whose head is already encoded: the token endpoint and redirects, answered on
+    every flow, skip Starlette's encoding of the same few headers each time. Same bytes: the
+    given headers in order, then Content-Length."""
+
+    def __init__(self, content: bytes, status_code: int, raw_headers: RawHeaders) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = content
+        self.raw_headers = [*raw_headers, (b"content-length", str(len(content)).encode())]
+
+
+# A profile's token headers, encoded once; keyed by the mapping's identity (profiles made with
+# dataclasses.replace share their parent's), the mapping kept so a reused id cannot match.
+_TOKEN_HEADERS: dict[int, tuple[Mapping[str, str], RawHeaders]] = {}
+_TOKEN_HEADERS_KEPT = 64
+
+
+def _token_headers(profile: Profile) -> RawHeaders:
+    headers = profile.token_response_headers
+    found = _TOKEN_HEADERS.get(id(headers))
+    if found is None or found[0] is not headers:
+        if len(_TOKEN_HEADERS) >= _TOKEN_HEADERS_KEPT:
+            _TOKEN_HEADERS.clear()
+        found = _TOKEN_HEADERS[id(headers)] = (headers, _encoded(headers))
+    return found[1]
 
 
 def token_json(profile: Profile, data: dict[str, Any], status: int = 200) -> Response:
-    return Response(json_body(data), status, headers=dict(profile.token_response_headers))
+    return EncodedResponse(json_body(data), status, _token_headers(profile))
 
 
 def token_error(profile: Profile, error: OAuthError) -> Response:
@@ -70,8 +110,13 @@ REDIRECT_HEADERS = {
 }
 
 
+_REDIRECT_RAW_HEADERS = _encoded(REDIRECT_HEADERS)
+
+
 def redirect(location: str, status: int = 303) -> Response:
-    return Response(status_code=status, headers={"Location": location, **REDIRECT_HEADERS})
+    return EncodedResponse(
+        b"", status, [(b"location", location.encode("latin-1")), *_REDIRECT_RAW_HEADERS]
+    )
 
 
 def render(template: str, **values: Any) -> str:
