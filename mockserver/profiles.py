@@ -62,6 +62,8 @@ class Paths:
 
 @dataclass(frozen=True)
 class Profile:
+    """What one real server does differently: paths, lifetimes, token shapes, errors."""
+
     name: str
     paths: Paths
     access_token_ttl: int

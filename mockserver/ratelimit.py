@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RateDecision:
+    """Whether one request is within its rate limit, and the figures for its headers."""
+
     allowed: bool
     limit: int
     remaining: int

@@ -46,7 +46,7 @@ class BindError(Exception):
 def bind_socket(host: str, port: int) -> socket.socket:
     """A bound TCP socket for host:port (port 0 picks a free one)."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        infos = _address_info(host, port)
     except (socket.gaierror, UnicodeError) as error:
         raise BindError(f"cannot resolve host '{host}': {error}") from None
     family, kind, proto, _, address = infos[0]
@@ -61,6 +61,19 @@ def bind_socket(host: str, port: int) -> socket.socket:
         raise BindError(f"cannot listen on {host}:{port}: {reason}") from None
     sock.set_inheritable(True)
     return sock
+
+
+def _address_info(host: str, port: int) -> list[Any]:
+    """getaddrinfo for a listening socket. An address literal (the usual 127.0.0.1) is
+    taken as it is first: the full look-up loads the resolver's modules, milliseconds of
+    every start-up, for a name that needs no resolving."""
+    flags = socket.AI_PASSIVE
+    try:
+        return socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=flags | socket.AI_NUMERICHOST
+        )
+    except socket.gaierror:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=flags)
 
 
 def socket_url(sock: socket.socket) -> str:

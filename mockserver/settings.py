@@ -27,6 +27,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class ClientConfig:
+    """One registered OAuth client, as configured."""
+
     client_id: str
     redirect_uris: tuple[str, ...]
     scopes: tuple[str, ...]
@@ -90,6 +92,8 @@ class AccountConfig:
 
 @dataclass(frozen=True)
 class UserConfig:
+    """One user who can log in, as configured."""
+
     email: str
     password: str
     name: str = ""
@@ -116,6 +120,8 @@ class UserConfig:
 
 @dataclass(frozen=True)
 class ServerSettings:
+    """The [server] options."""
+
     profile: str = "frameio-v2"
     host: str = "127.0.0.1"
     port: int = 8080
@@ -153,6 +159,8 @@ class ServerSettings:
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything the server is configured with: [server], [[clients]] and [[users]]."""
+
     server: ServerSettings = field(default_factory=ServerSettings)
     clients: tuple[ClientConfig, ...] = ()
     users: tuple[UserConfig, ...] = ()
