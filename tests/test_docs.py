@@ -93,3 +93,15 @@ def test_conformance_help_points_at_the_catalogue_in_docs() -> None:
     help_text = " ".join(result.stdout.split())
     assert "docs/conformance-catalogue.md S1-S64" in help_text
     assert "docs/conformance-catalogue.md C1-C32" in help_text
+
+
+def test_install_hints_name_what_a_clone_can_install() -> None:
+    # The distribution is not on any package index: an extra is installed from the clone
+    # ('.[redis]'), never by the distribution's name (pip would look for that on PyPI).
+    from_an_index = "frameio-oauth-mock" + "["
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in _repository_files()
+        if path.is_file() and not path.is_symlink() and from_an_index in path.read_text()
+    ]
+    assert offenders == []

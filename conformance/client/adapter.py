@@ -109,7 +109,7 @@ def load_adapter(name: str) -> AdapterFactory:
     except ImportError as error:
         raise AdapterError(
             f"adapter {name!r} needs {error.name or 'a library'}: "
-            "pip install 'frameio-oauth-mock[conformance]'"
+            "pip install '.[conformance]' in the clone of frameio-oauth-mock"
         ) from None
     factory: AdapterFactory = getattr(module, attribute)
     return factory

@@ -27,6 +27,7 @@ def open_store(url: str, limits: StoreLimits) -> Store:
         from frameio_oauth_mock.mockserver.store.redis import RedisStore
     except ImportError:
         raise StoreUnavailable(
-            "the redis store needs the 'redis' package: pip install 'frameio-oauth-mock[redis]'"
+            "the redis store needs the 'redis' package: "
+            "pip install redis (or '.[redis]' in the clone)"
         ) from None
     return RedisStore.from_url(url, limits)
