@@ -105,3 +105,12 @@ def test_install_hints_name_what_a_clone_can_install() -> None:
         if path.is_file() and not path.is_symlink() and from_an_index in path.read_text()
     ]
     assert offenders == []
+
+
+def test_every_page_screenshot_is_in_docs_and_shown_in_the_readme() -> None:
+    from tests.browser.flows import SCREENSHOT_STEPS
+
+    readme = (ROOT / "README.md").read_text()
+    shown = set(re.findall(r"\(docs/screenshots/([\w-]+)\.png\)", readme))
+    files = {path.stem for path in (ROOT / "docs" / "screenshots").glob("*.png")}
+    assert set(SCREENSHOT_STEPS) == files == shown

@@ -114,6 +114,16 @@ def adobe_login(mock: MockServer, page: Any) -> None:
     open_login(mock, page, "ims-web")
 
 
+def logged_out(mock: MockServer, page: Any) -> None:
+    """Signed in, then logged out with no id_token_hint: Hydra's fallback page."""
+    catch_callbacks(page)
+    open_consent(mock, page)
+    page.click("button[value=allow]")
+    page.wait_for_url(REDIRECT + "**")
+    page.goto(mock.url + "/oauth2/sessions/logout")
+    page.wait_for_selector("h1#title")
+
+
 def login_command_callback(mock: MockServer, page: Any) -> None:
     import threading
 
@@ -133,6 +143,7 @@ SCREENSHOT_STEPS: dict[str, dict[str, Any]] = {
     "consent-phone": {"drive": open_consent, "context": {"viewport": PHONE, "is_mobile": True}},
     "adobe-login": {"drive": adobe_login},
     "error": {"drive": error_page},
+    "logged-out": {"drive": logged_out},
     "login-command": {"drive": login_command_callback},
     "inspector": {"drive": busy_inspector, "full_page": True},
     "token": {"drive": decoded_token, "full_page": True},

@@ -1,6 +1,7 @@
 """Regenerate the README's screenshots in docs/screenshots/ (not a test; run by hand):
 
-    python -m tests.browser.screenshots
+    python -m tests.browser.screenshots            # every page
+    python -m tests.browser.screenshots login      # only the named ones
 
 Each page is driven as the browser tests drive it, then captured at a small size.
 """
@@ -31,13 +32,20 @@ def shoot(page: Any, name: str, full_page: bool = False) -> None:
     print(path, path.stat().st_size, "bytes")
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
     from playwright.sync_api import sync_playwright
 
+    unknown = sorted(set(names) - set(flows.SCREENSHOT_STEPS))
+    if unknown:
+        print(f"unknown screenshot {', '.join(unknown)}; choose from "
+              f"{', '.join(flows.SCREENSHOT_STEPS)}", file=sys.stderr)  # fmt: skip
+        return 2
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with MockServer(**flows.SERVER) as mock, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for name, shot in flows.SCREENSHOT_STEPS.items():
+            if names and name not in names:
+                continue
             context = browser.new_context(**shot.get("context", {"viewport": flows.DESKTOP}))
             page = context.new_page()
             mock.reset()
@@ -50,4 +58,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
