@@ -114,3 +114,32 @@ def test_every_page_screenshot_is_in_docs_and_shown_in_the_readme() -> None:
     shown = set(re.findall(r"\(docs/screenshots/([\w-]+)\.png\)", readme))
     files = {path.stem for path in (ROOT / "docs" / "screenshots").glob("*.png")}
     assert set(SCREENSHOT_STEPS) == files == shown
+
+
+def _markdown_tables(text: str) -> list[list[tuple[int, str]]]:
+    tables: list[list[tuple[int, str]]] = []
+    previous = False
+    for number, line in enumerate(text.splitlines(), 1):
+        row = line.startswith("|")
+        if row and not previous:
+            tables.append([])
+        if row:
+            tables[-1].append((number, line))
+        previous = row
+    return tables
+
+
+def test_every_table_row_has_its_headers_columns() -> None:
+    # A bare | inside a cell (GET|POST, even in backticks) splits the cell and breaks the table.
+    def columns(line: str) -> int:
+        return line.replace("\\|", "").strip().strip("|").count("|") + 1
+
+    broken = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _repository_files()
+        if path.suffix == ".md" and path.is_file()
+        for table in _markdown_tables(path.read_text())
+        for number, line in table
+        if columns(line) != columns(table[0][1])
+    ]
+    assert broken == []
