@@ -132,6 +132,10 @@ def test_sdist_carries_tests_docs_examples_and_tox_ini(tmp_path: Path) -> None:
         "tests/http/test_token_endpoint.py",
         "docs/client.md",
         "docs/conformance-server.md",
+        "docs/conformance-catalogue.md",
+        "docs/fidelity.md",  # what tests/http and tests/property take their expectations from
+        "docs/screenshots/login.png",  # the README shows them
+        "benchmarks/floor_app.py",
         "examples/node-client/client.js",
         "frameio_oauth_mock/__init__.py",
         "frameio_oauth_mock/mockserver/cli.py",
