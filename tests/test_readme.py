@@ -10,6 +10,8 @@ The rule, by fence language only (whoever writes a section):
 - ```py, ```shell, ```console, ```text, ```js, ```json: shown, never run: fragments, commands
              this test cannot run (installs, tox, a real Frame.io), output samples, other
              languages. Use them deliberately; every other fence (or none) fails this test.
+             (The faults and request-log fragments are run after all, at the end of this file,
+             on a mock prepared as their text presupposes.)
 
 For `python` and `sh` blocks: unless the block starts `frameio-mock serve` itself, the test runs
 the demo mock (`frameio-mock serve --auto-approve`) first. Every `127.0.0.1:8080` (the mock's
@@ -160,3 +162,54 @@ def test_block_runs(block: Block, tmp_path: Path) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
     assert process.returncode == 0, f"{block.id} failed:\n{output}"
+
+
+# Two ```py fragments are written "on the `mock` of a test": each is run here on such a mock,
+# after the steps its text presupposes, so their calls and claims stay true as well.
+def _fragment(first_call: str) -> Block:
+    (block,) = [b for b in BLOCKS if b.language == "py" and first_call in b.code]
+    return block
+
+
+def test_the_faults_fragment_adds_each_rule_it_shows() -> None:
+    from frameio_oauth_mock.mockserver import MockServer
+    from frameio_oauth_mock.mockserver.settings import demo_settings
+
+    block = _fragment("mock.faults.add(")
+    mock = MockServer(settings=demo_settings())
+    exec(compile(block.code, block.id, "exec"), {"mock": mock})
+    shown = block.code.count("mock.faults.add(")
+    assert shown >= 8 and len(mock.faults) == shown
+
+
+def test_the_request_log_fragment_holds_after_a_refresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from frameio_oauth_mock.mockserver import MockServer
+    from frameio_oauth_mock.mockserver.settings import demo_settings
+
+    block = _fragment("mock.requests.last(")
+    monkeypatch.chdir(tmp_path)
+    redirect = "http://127.0.0.1:8765/callback"
+    with (
+        MockServer(settings=demo_settings()) as mock,
+        httpx.Client(auth=("demo-app", "demo-secret")) as http,
+    ):
+        query = {
+            "client_id": "demo-app",
+            "response_type": "code",
+            "redirect_uri": redirect,
+            "scope": "account.read offline",
+            "state": "state-12345678",
+        }
+        location = httpx.get(mock.authorize_url, params=query).headers["location"]
+        code = httpx.URL(location).params["code"]
+        exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect}
+        old_tokens = http.post(mock.token_url, data=exchange).json()
+        refresh = {"grant_type": "refresh_token", "refresh_token": old_tokens["refresh_token"]}
+        refreshed = http.post(mock.token_url, data=refresh)
+        assert refreshed.status_code == 200, refreshed.text
+        exec(compile(block.code, block.id, "exec"), {"mock": mock, "old_tokens": old_tokens})
+    assert '"endpoint": "token"' in (tmp_path / "token-calls.json").read_text()
