@@ -44,6 +44,7 @@ CLIENTS = {
     "other": ("other-secret-value-0123456789", "client_secret_basic"),
     "poster": ("poster-secret-value-0123456789", "client_secret_post"),
     "public": (None, "none"),
+    "special": ("s3 cr:t+%&/-0123456789-special", "client_secret_basic"),  # for S33
 }
 SCOPES = frozenset(["read", "write"])
 # The one flaw each seeded server has (Flaws field names), and the honest server.
@@ -60,6 +61,7 @@ FLAWS = (
     "verifier_of_any_code",  # a verifier matching any challenge this client sent is taken
     "revoke_foreign",  # the revocation endpoint revokes other clients' tokens too
     "codes_never_expire",  # a code works however old it is
+    "any_secret",  # client secrets are never compared
 )
 # Not flaws of the kind a check convicts: shapes the suite must operate or grade consistently.
 SHAPES = (
@@ -91,6 +93,7 @@ class Flaws:
     verifier_of_any_code: bool = False
     revoke_foreign: bool = False
     codes_never_expire: bool = False
+    any_secret: bool = False
     code_lifetime: float = 60.0  # seconds a code lives (unless codes_never_expire)
     # With code_race: a reuse revokes only the tokens of the last redemption, as a server
     # that records one token per code would (the other winners' tokens live on).
@@ -370,7 +373,7 @@ def make_app(flaws: Flaws = Flaws()) -> Starlette:
         right_method = registered_method == f"client_secret_{method}"
         if method == "none" or not (right_method or flaws.auth_method_confusion):
             return unauthorized if used_basic else _error("invalid_client")
-        if not hmac.compare_digest(secret.encode(), expected.encode()):
+        if not flaws.any_secret and not hmac.compare_digest(secret.encode(), expected.encode()):
             return unauthorized if used_basic else _error("invalid_client")
         return client_id
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -12,6 +13,13 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# source: read in the server's installed files (file:line given); probe: seen in the suite's
+# requests only; suite: the suite or the target leaves the item open (loopback TLS, an
+# option not set), whatever the server does.
+BASES = ("source", "probe", "suite")
+# The servers whose every verdict has been read in their source (item 3 of issue 13).
+READ_IN_THE_SOURCE = {"oauth2-mock-server", "node-oauth2-server", "django-oauth-toolkit"}
+CITATION = re.compile(r"[\w./@-]+\.(?:js|mjs|py|html):\d+")
 
 
 def _grade() -> ModuleType:
@@ -63,10 +71,23 @@ def test_every_panel_server_has_expected_verdicts_with_evidence() -> None:
                 "not_decidable",
                 "error",
             ), (server.name, check_id)
-            assert verdict["basis"] in ("source", "probe"), (server.name, check_id)
+            assert verdict["basis"] in BASES, (server.name, check_id)
             assert len(verdict["evidence"]) > 10, (server.name, check_id)
         # Every fail is backed by the server's own source, not only by a probe.
         unread = [
             c for c, v in verdicts.items() if v["outcome"] == "fail" and v["basis"] != "source"
         ]
         assert unread == [], (server.name, unread)
+
+
+@pytest.mark.parametrize("server", sorted(READ_IN_THE_SOURCE))
+def test_every_verdict_of_a_server_read_in_full_cites_its_source(server: str) -> None:
+    """For these servers no verdict rests on a probe alone: each pass, warn and fail names
+    the file and line of the installed server (or of our glue in external/) that decides
+    it, and the rest say why the suite or the target leaves the item open."""
+    verdicts = _grade().expected_verdicts(server)
+    for check_id, verdict in verdicts.items():
+        assert verdict["basis"] != "probe", (server, check_id)
+        if verdict["outcome"] in ("pass", "warn", "fail") or verdict["basis"] == "source":
+            assert verdict["basis"] == "source", (server, check_id)
+            assert CITATION.search(verdict["evidence"]), (server, check_id, verdict["evidence"])

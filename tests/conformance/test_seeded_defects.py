@@ -119,6 +119,17 @@ def _expiry(tmp_path: Path, flaws: Flaws, options: dict[str, str]) -> Report:
         return _run(path, ["S73"])
 
 
+def test_basic_decoding_is_judged_only_where_secrets_are_checked(tmp_path: Path) -> None:
+    """S33 passes only if a wrong secret is refused: a server that checks none 'accepts'
+    the form-urlencoded special secret too, and that proves nothing."""
+    with seeded(tmp_path, Flaws(any_secret=True)) as path:
+        report = _run(path, ["S32", "S33"])
+    assert report.result("S32").outcome is Outcome.FAIL
+    verdict = report.result("S33").verdict
+    assert verdict.outcome is Outcome.NOT_DECIDABLE
+    assert verdict.summary.startswith("precondition failed: a wrong secret in Basic was accepted")
+
+
 def test_a_code_past_its_configured_lifetime_is_refused(tmp_path: Path) -> None:
     report = _expiry(tmp_path, Flaws(code_lifetime=0.3), {"code_lifetime": "0.3"})
     verdict = report.result("S73").verdict

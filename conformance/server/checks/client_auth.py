@@ -82,8 +82,21 @@ def basic_special_characters(ctx: ServerContext) -> Verdict:
     got = obtain_code(ctx, client)
     call = redeem(ctx, got)
     if issued(call):
+        # Only evidence of decoding if a wrong secret is refused: a server that checks no
+        # secret at all "accepts" the encoded one too.
+        impostor = dataclasses.replace(client, client_secret=f"{client.client_secret}-wrong")
+        wrong = redeem(ctx, obtain_code(ctx, client), client=impostor)
+        if issued(wrong):
+            return Verdict.not_decidable(
+                "precondition failed: a wrong secret in Basic was accepted as well, so the "
+                "accepted form-urlencoded one says nothing about decoding (see S32)",
+                call.evidence(),
+                wrong.evidence("a wrong secret"),
+            )
         return Verdict.passed(
-            "Basic with the form-urlencoded secret authenticates", call.evidence()
+            "Basic with the form-urlencoded secret authenticates (a wrong one is refused)",
+            call.evidence(),
+            wrong.evidence("a wrong secret"),
         )
     return Verdict.failed(
         f"the form-urlencoded secret was refused ({error_code(call)})", call.evidence()
