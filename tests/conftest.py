@@ -113,6 +113,26 @@ class Flow:
     ) -> httpx.Response:
         return await self.http.post("/oauth2/token", data=data, auth=auth, **kwargs)  # type: ignore[arg-type]
 
+    async def pkce_exchange(self, scope: str, client_id: str = "pkce-app") -> httpx.Response:
+        """A public client's whole flow: S256 challenge, code, then the code and verifier
+        redeemed with its client_id alone (no secret)."""
+        verifier, challenge = pkce_pair()
+        code = await self.code(
+            client_id=client_id,
+            scope=scope,
+            code_challenge=challenge,
+            code_challenge_method="S256",
+        )
+        return await self.token(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "client_id": client_id,
+                "code_verifier": verifier,
+            }
+        )
+
     async def tokens(self, scope: str = "account.read offline") -> dict[str, object]:
         """A fresh token response for secret-app."""
         code = await self.code(scope=scope)

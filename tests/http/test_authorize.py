@@ -5,7 +5,6 @@ Every expectation comes from docs/fidelity.md (profile frameio-v2, "Authorizatio
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
@@ -17,6 +16,20 @@ from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
 from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair
+from tests.http.authorize_support import (
+    BAD_REDIRECT,
+    PKCE_MISSING,
+    PKCE_PLAIN,
+    PKCE_UNKNOWN_METHOD,
+    UNKNOWN_CLIENT,
+    UNSUPPORTED_RESPONSE_TYPE,
+    WEAK_STATE,
+    assert_error_page,
+    page_field,
+    response_type_refused,
+    scope_refused,
+)
+from tests.http.token_support import INVALID_REQUEST
 
 pytestmark = pytest.mark.anyio
 
@@ -25,52 +38,6 @@ V4_LOOPBACK = "http://127.0.0.1:8765/callback"
 V6_LOOPBACK = "http://[::1]:8765/cb6"
 LOCALHOST_URI = "http://localhost:8765/local"
 STATE = "state-12345"
-
-# fosite's base descriptions (errors.go), which every hint is appended to after one space.
-INVALID_REQUEST = (
-    "The request is missing a required parameter, includes an invalid parameter value, "
-    "includes a parameter more than once, or is otherwise malformed."
-)
-INVALID_CLIENT = (
-    "Client authentication failed (e.g., unknown client, no client authentication included, "
-    "or unsupported authentication method)."
-)
-INVALID_SCOPE = "The requested scope is invalid, unknown, or malformed."
-UNSUPPORTED_RESPONSE_TYPE = (
-    "The authorization server does not support obtaining a token using this method."
-)
-INVALID_STATE = (
-    "The state is missing or does not have enough characters and is therefore considered too weak."
-)
-
-UNKNOWN_CLIENT = INVALID_CLIENT + " The requested OAuth 2.0 Client does not exist."
-BAD_REDIRECT = (
-    INVALID_REQUEST + " The 'redirect_uri' parameter does not match any of the OAuth 2.0 "
-    "Client's pre-registered redirect urls."
-)
-WEAK_STATE = (
-    INVALID_STATE + " Request parameter 'state' must be at least be 8 characters long to "
-    "ensure sufficient entropy."
-)
-PKCE_PLAIN = INVALID_REQUEST + " Clients must use code_challenge_method=S256, plain is not allowed."
-PKCE_UNKNOWN_METHOD = (
-    INVALID_REQUEST + " The code_challenge_method is not supported, use S256 instead."
-)
-PKCE_MISSING = (
-    INVALID_REQUEST + " This client must include a code_challenge when performing the "
-    "authorize code flow, but it is missing."
-)
-
-
-def scope_refused(scope: str) -> str:
-    return INVALID_SCOPE + f" The OAuth 2.0 Client is not allowed to request scope '{scope}'."
-
-
-def response_type_refused(response_type: str) -> str:
-    return (
-        UNSUPPORTED_RESPONSE_TYPE
-        + f" The client is not allowed to request response_type '{response_type}'."
-    )
 
 
 @pytest.fixture
@@ -118,21 +85,6 @@ def target_of(location: str) -> str:
     """scheme://host/path of a redirect, without its query."""
     parts = urlsplit(location)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
-def page_field(response: httpx.Response, element_id: str) -> str:
-    match = re.search(rf'id="{element_id}">(.*?)</', response.text, re.DOTALL)
-    assert match is not None, f"no #{element_id} in {response.text!r}"
-    return html.unescape(match.group(1))
-
-
-def assert_error_page(response: httpx.Response, status: int, error: str, description: str) -> None:
-    """Refused without going back to the client: an HTML page, never a Location header."""
-    assert response.status_code == status, response.text
-    assert "location" not in response.headers
-    assert response.headers["content-type"].startswith("text/html")
-    assert page_field(response, "error") == error
-    assert page_field(response, "error_description") == description
 
 
 def assert_error_redirect(

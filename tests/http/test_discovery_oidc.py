@@ -25,7 +25,7 @@ from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import ConfigError, Settings, load_config
 from frameio_oauth_mock.mockserver.web import create_app
-from tests.conftest import REDIRECT, Flow, make_settings, pkce_pair
+from tests.conftest import REDIRECT, Flow, make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -325,22 +325,7 @@ async def test_subject_is_the_user_who_authorized(
 
 
 async def test_audience_is_the_requesting_client(http: httpx.AsyncClient, flow: Flow) -> None:
-    verifier, challenge = pkce_pair()
-    code = await flow.code(
-        client_id="pkce-app",
-        scope="openid",
-        code_challenge=challenge,
-        code_challenge_method="S256",
-    )
-    response = await flow.token(
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "client_id": "pkce-app",
-            "code_verifier": verifier,
-        }
-    )
+    response = await flow.pkce_exchange("openid")
     assert response.status_code == 200, response.text
     id_token = response.json()["id_token"]
     await verify_id_token(http, id_token, client_id="pkce-app")

@@ -17,9 +17,10 @@ from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
 from frameio_oauth_mock.mockserver.store import MemoryStore
 from tests.conftest import REDIRECT, SCOPES, Flow, make_settings, query_of
-from tests.http.test_authorize import INVALID_REQUEST, assert_error_page
+from tests.http.authorize_support import assert_error_page
 from tests.http.test_login_consent import form_of, is_login_page
 from tests.http.token_support import (
+    INVALID_REQUEST,
     SHORT_NONCE,
     auth_method_mismatch,
     expect_error,

@@ -20,26 +20,14 @@ from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import Settings, load_config
 from frameio_oauth_mock.mockserver.web import create_app
 from tests.conftest import REDIRECT, Flow, make_settings, pkce_pair, query_of
+from tests.http.authorize_support import ACCESS_DENIED, PKCE_MISSING, PKCE_PLAIN
+from tests.http.token_support import INVALID_CLIENT
 
 pytestmark = pytest.mark.anyio
 
 ISSUER = "http://mock.test"
 STATE = "state-12345"
 SECRET_APP = ("secret-app", "s3cret")
-INVALID_REQUEST = (
-    "The request is missing a required parameter, includes an invalid parameter value, "
-    "includes a parameter more than once, or is otherwise malformed."
-)
-INVALID_CLIENT = (
-    "Client authentication failed (e.g., unknown client, no client authentication included, "
-    "or unsupported authentication method)."
-)
-MISSING_CHALLENGE = (
-    "This client must include a code_challenge when performing the authorize code flow, but it "
-    "is missing."
-)
-PLAIN_REFUSED = "Clients must use code_challenge_method=S256, plain is not allowed."
-ACCESS_DENIED = "The resource owner or authorization server denied the request."
 
 
 @pytest.fixture(params=[True, False], ids=["strict", "frameio-v2"])
@@ -89,7 +77,7 @@ async def test_confidential_client_without_code_challenge(flow: Flow, strict: bo
     params = redirect_params(response)
     if strict:
         assert params["error"] == "invalid_request"
-        assert params["error_description"] == f"{INVALID_REQUEST} {MISSING_CHALLENGE}"
+        assert params["error_description"] == PKCE_MISSING
         assert params["state"] == STATE
         assert "code" not in params
     else:
@@ -106,7 +94,7 @@ async def test_plain_is_refused(flow: Flow, strict: bool, method: str | None) ->
     response = await flow.authorize(client_id="secret-app", scope="account.read", **params)
     result = redirect_params(response)
     assert result["error"] == "invalid_request"
-    assert result["error_description"] == f"{INVALID_REQUEST} {PLAIN_REFUSED}"
+    assert result["error_description"] == PKCE_PLAIN
     assert result["state"] == STATE
     assert_iss(result, strict)
 
@@ -140,7 +128,7 @@ async def test_public_client_without_challenge_is_refused_in_both_modes(
     response = await flow.authorize(client_id="pkce-app", scope="account.read")
     params = redirect_params(response)
     assert params["error"] == "invalid_request"
-    assert params["error_description"] == f"{INVALID_REQUEST} {MISSING_CHALLENGE}"
+    assert params["error_description"] == PKCE_MISSING
     assert_iss(params, strict)
 
 

@@ -18,24 +18,26 @@ from frameio_oauth_mock.mockserver.store import run_now
 
 TOKEN = "/oauth2/token"
 
-# Profile frameio-v2, "Token endpoint": status and base description of each error code.
+# Profile frameio-v2, "Token endpoint": the base descriptions (fosite's errors.go), which
+# every hint is appended to after one space.
+INVALID_CLIENT = (
+    "Client authentication failed (e.g., unknown client, no client authentication included, "
+    "or unsupported authentication method)."
+)
+INVALID_GRANT = (
+    "The provided authorization grant (e.g., authorization code, resource owner credentials) "
+    "or refresh token is invalid, expired, revoked, does not match the redirection URI used in "
+    "the authorization request, or was issued to another client."
+)
+INVALID_REQUEST = (
+    "The request is missing a required parameter, includes an invalid parameter value, "
+    "includes a parameter more than once, or is otherwise malformed."
+)
+# Status and base description of each error code.
 ERRORS: dict[str, tuple[int, str]] = {
-    "invalid_client": (
-        401,
-        "Client authentication failed (e.g., unknown client, no client authentication "
-        "included, or unsupported authentication method).",
-    ),
-    "invalid_grant": (
-        400,
-        "The provided authorization grant (e.g., authorization code, resource owner "
-        "credentials) or refresh token is invalid, expired, revoked, does not match the "
-        "redirection URI used in the authorization request, or was issued to another client.",
-    ),
-    "invalid_request": (
-        400,
-        "The request is missing a required parameter, includes an invalid parameter value, "
-        "includes a parameter more than once, or is otherwise malformed.",
-    ),
+    "invalid_client": (401, INVALID_CLIENT),
+    "invalid_grant": (400, INVALID_GRANT),
+    "invalid_request": (400, INVALID_REQUEST),
     "unauthorized_client": (
         400,
         "The client is not authorized to request a token using this method.",

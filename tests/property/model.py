@@ -13,16 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from frameio_oauth_mock.mockserver.settings import UserConfig
-from tests.http.token_support import (
-    NO_CREDENTIALS,
-    PKCE_BAD_CHARACTERS,
-    PKCE_MISMATCH,
-    PKCE_NOT_STARTED,
-    PKCE_TOO_LONG,
-    PKCE_TOO_SHORT,
-    auth_method_mismatch,
-)
-from tests.property.support import (
+from tests.http.authorize_support import (
     BAD_REDIRECT,
     LOGIN_REQUIRED,
     OPENID_NEEDS_REDIRECT,
@@ -33,11 +24,22 @@ from tests.property.support import (
     UNSUPPORTED_RESPONSE_TYPE,
     WEAK_STATE,
     audience_refused,
-    basic_header,
     response_mode_refused,
     response_type_refused,
-    s256,
     scope_refused,
+)
+from tests.http.token_support import (
+    NO_CREDENTIALS,
+    PKCE_BAD_CHARACTERS,
+    PKCE_MISMATCH,
+    PKCE_NOT_STARTED,
+    PKCE_TOO_LONG,
+    PKCE_TOO_SHORT,
+    auth_method_mismatch,
+)
+from tests.property.support import (
+    basic_header,
+    s256,
 )
 
 OFFLINE_SCOPES = ("offline", "offline_access")

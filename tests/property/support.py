@@ -1,12 +1,10 @@
-"""What the property tests share: a fast synchronous ASGI driver and the expected answers.
+"""What the property tests share: a fast synchronous ASGI driver and the redirect checks.
 
 The driver calls the app directly on one event loop (no socket, no thread, no httpx
 transport), which is about five times faster than httpx.ASGITransport and lets a test send
-bytes exactly as generated. It answers with an httpx.Response, so the token-endpoint
-assertions of tests/http/token_support.py apply unchanged.
-
-Expected texts come from docs/fidelity.md (and fosite's errors.go for the base
-descriptions docs/fidelity.md names but does not spell out), never from mockserver.
+bytes exactly as generated. It answers with an httpx.Response, so the assertions of
+tests/http/token_support.py (token endpoint) and tests/http/authorize_support.py (the
+expected authorization-endpoint texts and error page) apply unchanged.
 """
 
 from __future__ import annotations
@@ -23,8 +21,6 @@ from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
 
 import httpx
-
-from tests.http.token_support import ERRORS
 
 HOST = "frameio-mock.test"
 BASE_URL = f"http://{HOST}"
@@ -166,71 +162,6 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-# Expected texts (docs/fidelity.md, profile frameio-v2; fosite's errors.go for base texts) --------
-
-INVALID_REQUEST = ERRORS["invalid_request"][1]
-INVALID_CLIENT = ERRORS["invalid_client"][1]
-INVALID_SCOPE = "The requested scope is invalid, unknown, or malformed."
-UNSUPPORTED_RESPONSE_TYPE = (
-    "The authorization server does not support obtaining a token using this method."
-)
-INVALID_STATE = (
-    "The state is missing or does not have enough characters and is therefore considered too weak."
-)
-ACCESS_DENIED = "The resource owner or authorization server denied the request."
-
-UNKNOWN_CLIENT = INVALID_CLIENT + " The requested OAuth 2.0 Client does not exist."
-BAD_REDIRECT = (
-    INVALID_REQUEST + " The 'redirect_uri' parameter does not match any of the OAuth 2.0 "
-    "Client's pre-registered redirect urls."
-)
-WEAK_STATE = (
-    INVALID_STATE + " Request parameter 'state' must be at least be 8 characters long to "
-    "ensure sufficient entropy."
-)
-PKCE_PLAIN = INVALID_REQUEST + " Clients must use code_challenge_method=S256, plain is not allowed."
-PKCE_UNKNOWN_METHOD = (
-    INVALID_REQUEST + " The code_challenge_method is not supported, use S256 instead."
-)
-PKCE_MISSING = (
-    INVALID_REQUEST + " This client must include a code_challenge when performing the "
-    "authorize code flow, but it is missing."
-)
-CONSENT_DENIED = ACCESS_DENIED + " The resource owner denied the request."
-UNSUPPORTED_RESPONSE_MODE = (
-    "The authorization server does not support obtaining a response using this response mode."
-)
-OPENID_NEEDS_REDIRECT = (
-    INVALID_REQUEST + " The 'redirect_uri' parameter is required when using OpenID Connect 1.0."
-)
-LOGIN_REQUIRED = (
-    "The Authorization Server requires End-User authentication. Prompt 'none' was requested, "
-    "but no existing login session was found."
-)
-
-
-def response_mode_refused(mode: str) -> str:
-    return f"{UNSUPPORTED_RESPONSE_MODE} Request with unsupported response_mode '{mode}'."
-
-
-def audience_refused(audience: str) -> str:
-    return (
-        f"{INVALID_REQUEST} Requested audience '{audience}' has not been whitelisted by the "
-        "OAuth 2.0 Client."
-    )
-
-
-def scope_refused(scope: str) -> str:
-    return INVALID_SCOPE + f" The OAuth 2.0 Client is not allowed to request scope '{scope}'."
-
-
-def response_type_refused(response_type: str) -> str:
-    return (
-        UNSUPPORTED_RESPONSE_TYPE
-        + f" The client is not allowed to request response_type '{response_type}'."
-    )
-
-
 # Redirects ---------------------------------------------------------------------------------
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1")
@@ -282,21 +213,6 @@ def assert_goes_to_registered(response: httpx.Response, registered: Sequence[str
         f"redirect to {location!r}, which is not registered: {registered}"
     )
     return location
-
-
-def page_field(response: httpx.Response, element_id: str) -> str:
-    match = re.search(rf'id="{element_id}">(.*?)</', response.text, re.DOTALL)
-    assert match is not None, f"no #{element_id} in {response.text!r}"
-    return html.unescape(match.group(1))
-
-
-def assert_error_page(response: httpx.Response, status: int, error: str, description: str) -> None:
-    """Refused without going back to the client: an HTML page and never a Location."""
-    assert response.status_code == status, response.text
-    assert "location" not in response.headers
-    assert response.headers["content-type"].startswith("text/html")
-    assert page_field(response, "error") == error
-    assert page_field(response, "error_description") == description
 
 
 def form_fields(response: httpx.Response) -> dict[str, str]:

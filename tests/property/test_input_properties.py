@@ -28,6 +28,11 @@ from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.oauth.pkce import check_verifier
 from frameio_oauth_mock.mockserver.settings import ConfigError
 from frameio_oauth_mock.mockserver.testing import MockServer
+from tests.http.authorize_support import (
+    WEAK_STATE,
+    assert_error_page,
+    scope_refused,
+)
 from tests.http.token_support import (
     ERRORS,
     PKCE_MISMATCH,
@@ -46,16 +51,13 @@ from tests.property.model import (
     verifier_refusal,
 )
 from tests.property.support import (
-    WEAK_STATE,
     Driver,
-    assert_error_page,
     assert_goes_to_registered,
     basic_header,
     form_fields,
     query_pairs,
     registered_target,
     s256,
-    scope_refused,
     target_of,
 )
 

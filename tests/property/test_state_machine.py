@@ -52,6 +52,11 @@ from hypothesis.stateful import (
 from frameio_oauth_mock.mockserver.settings import UserConfig
 from frameio_oauth_mock.mockserver.store import TokenState, run_now
 from frameio_oauth_mock.mockserver.testing import MockServer
+from tests.http.authorize_support import (
+    ACCESS_DENIED,
+    CONSENT_DENIED,
+    assert_error_page,
+)
 from tests.http.token_support import (
     CODE_OTHER_CLIENT,
     CODE_USED,
@@ -84,11 +89,8 @@ from tests.property.model import (
     verifier_refusal,
 )
 from tests.property.support import (
-    ACCESS_DENIED,
     BASE_URL,
-    CONSENT_DENIED,
     Driver,
-    assert_error_page,
     assert_goes_to_registered,
     form_fields,
     query_pairs,
