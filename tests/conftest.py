@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -16,6 +17,9 @@ from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, UserConfig, validate
 from frameio_oauth_mock.mockserver.web import create_app
+
+if TYPE_CHECKING:
+    from frameio_oauth_mock.mockserver.testing import MockServer
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 SCOPES = ("account.read", "asset.read", "offline", "openid")
@@ -58,6 +62,14 @@ def pkce_pair() -> tuple[str, str]:
 
 def query_of(location: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+@pytest.fixture
+def mock(server: MockServer) -> MockServer:
+    """The module's `server` (a MockServer fixture the module defines, usually module-scoped
+    so uvicorn starts once), reset for each test: no codes, tokens, faults or log entries."""
+    server.reset()
+    return server
 
 
 @pytest.fixture

@@ -30,12 +30,6 @@ def server() -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def mock(server: MockServer) -> MockServer:
-    server.reset()
-    return server
-
-
-@pytest.fixture
 def flow(mock: MockServer) -> Iterator[SyncFlow]:
     with httpx.Client(base_url=mock.url, timeout=10) as http:
         yield SyncFlow(http)

@@ -49,12 +49,6 @@ def server() -> MockServer:
 
 
 @pytest.fixture
-def mock(server: MockServer) -> MockServer:
-    server.reset()
-    return server
-
-
-@pytest.fixture
 async def http(mock: MockServer) -> AsyncIterator[httpx.AsyncClient]:
     async with mock.async_client() as client:
         yield client

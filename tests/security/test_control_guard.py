@@ -42,12 +42,6 @@ def server() -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def mock(server: MockServer) -> MockServer:
-    server.reset()
-    return server
-
-
-@pytest.fixture
 def http(mock: MockServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=mock.url, timeout=HTTP_TIMEOUT) as client:
         yield client
