@@ -60,6 +60,17 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+def pkce_redemption(code: str, verifier: str, client_id: str = "pkce-app") -> dict[str, str]:
+    """The token request form of a public client redeeming its code: client_id, no secret."""
+    return {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "client_id": client_id,
+        "code_verifier": verifier,
+    }
+
+
 def query_of(location: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
 
@@ -135,15 +146,7 @@ class Flow:
             code_challenge=challenge,
             code_challenge_method="S256",
         )
-        return await self.token(
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": REDIRECT,
-                "client_id": client_id,
-                "code_verifier": verifier,
-            }
-        )
+        return await self.token(pkce_redemption(code, verifier, client_id))
 
     async def tokens(self, scope: str = "account.read offline") -> dict[str, object]:
         """A fresh token response for secret-app."""

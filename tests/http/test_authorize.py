@@ -15,7 +15,7 @@ import pytest
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
-from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair
+from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair, pkce_redemption
 from tests.http.authorize_support import (
     BAD_REDIRECT,
     PKCE_MISSING,
@@ -483,16 +483,7 @@ async def test_pkce_app_with_s256_succeeds_and_redeems(http: httpx.AsyncClient) 
         http, client_id="pkce-app", code_challenge=challenge, code_challenge_method="S256"
     )
     code = code_of(response)["code"]
-    token = await http.post(
-        "/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "client_id": "pkce-app",
-            "code_verifier": verifier,
-        },
-    )
+    token = await http.post("/oauth2/token", data=pkce_redemption(code, verifier))
     assert token.status_code == 200, token.text
 
 

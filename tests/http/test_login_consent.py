@@ -19,7 +19,7 @@ from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.interaction import PENDING_TTL
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
-from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair
+from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair, pkce_redemption
 
 pytestmark = pytest.mark.anyio
 
@@ -312,16 +312,7 @@ async def test_pkce_app_allow_redeems_with_the_verifier(http: httpx.AsyncClient)
     assert "PKCE App" in consent.text
     response = await submit(http, form_of(consent), decision="allow")
     code = full_query(response.headers["location"])["code"]
-    token = await http.post(
-        "/oauth2/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "client_id": "pkce-app",
-            "code_verifier": verifier,
-        },
-    )
+    token = await http.post("/oauth2/token", data=pkce_redemption(code, verifier))
     assert token.status_code == 200, token.text
 
 
