@@ -154,6 +154,9 @@ class Profile:
     userinfo_style: str = "hydra"
     # Where RP-initiated logout lives (OpenID end_session_endpoint); None: no logout.
     end_session_path: str | None = None
+    # Clients may be Adobe Developer Console credentials: a `type` (web, spa, native, s2s), a
+    # default redirect URI and a redirect URI pattern (mockserver/credentials.py).
+    ims_credentials: bool = False
 
     def strict(self) -> Profile:
         """OAuth 2.1 / RFC 9700 behaviour on top of this profile, for grading clients."""
@@ -463,6 +466,7 @@ ADOBE_IMS = Profile(
     min_nonce_length=0,
     error_redirect_has_state=False,
     router_answers_non_post=False,
+    ims_credentials=True,
 )
 
 PROFILES: Mapping[str, Profile] = MappingProxyType(

@@ -7,12 +7,20 @@ so the CLI can print it and exit 2 instead of showing a traceback.
 from __future__ import annotations
 
 import ipaddress
+import re
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from frameio_oauth_mock.mockserver.credentials import (
+    MAX_DEFAULT_REDIRECT_URI,
+    compile_redirect_pattern,
+    credential_problem,
+    default_grant_types,
+    scheme_problem,
+)
 from frameio_oauth_mock.mockserver.profiles import PROFILES, Profile
 from frameio_oauth_mock.mockserver.tomltable import TomlTable, read_toml_file
 
@@ -35,7 +43,9 @@ class ClientConfig:
     client_secret: str | None = None
     name: str = ""
     token_endpoint_auth_method: str = ""
-    grant_types: tuple[str, ...] = ("authorization_code", "refresh_token")
+    # None given: the credential type's (s2s: client_credentials; spa, native: no refresh
+    # token), else authorization_code and refresh_token.
+    grant_types: tuple[str, ...] = ()
     response_types: tuple[str, ...] = ("code",)
     # The profile whose endpoints serve this client ("" = the server's default profile).
     profile: str = ""
@@ -46,13 +56,41 @@ class ClientConfig:
     # Browser origins this public (SPA) client calls the token endpoint from (CORS);
     # none configured: the origins of its redirect URIs.
     cors_origins: tuple[str, ...] = ()
+    # Adobe IMS (profile adobe-ims): the Developer Console's credential type ("web", "spa",
+    # "native", "s2s"; "" = none), its Default Redirect URI (used when a request names none or
+    # one that matches nothing) and its Redirect URI Pattern (a regex, fully matched).
+    credential_type: str = ""
+    default_redirect_uri: str | None = None
+    redirect_uri_pattern: str = ""
 
     def __post_init__(self) -> None:
+        if not self.grant_types:
+            object.__setattr__(self, "grant_types", default_grant_types(self.credential_type))
+        # Compiled once, here; kept off the fields so records holding a client stay JSON.
+        pattern = None
+        if self.redirect_uri_pattern:
+            try:
+                pattern = compile_redirect_pattern(self.redirect_uri_pattern)
+            except ValueError as error:
+                raise ConfigError(str(error)) from None
+        object.__setattr__(self, "_redirect_pattern", pattern)
         if not self.token_endpoint_auth_method:
             method = "client_secret_basic" if self.client_secret is not None else "none"
             object.__setattr__(self, "token_endpoint_auth_method", method)
         if not self.name:
             object.__setattr__(self, "name", self.client_id)
+
+    @property
+    def redirect_pattern(self) -> re.Pattern[str] | None:
+        """The compiled Redirect URI Pattern, if one is configured."""
+        pattern: re.Pattern[str] | None = getattr(self, "_redirect_pattern")  # noqa: B009
+        return pattern
+
+    @property
+    def known_redirect_uris(self) -> tuple[str, ...]:
+        """Every fixed URI it redirects to: its default redirect URI first, then the rest."""
+        default = (self.default_redirect_uri,) if self.default_redirect_uri else ()
+        return tuple(dict.fromkeys(default + self.redirect_uris))
 
     @property
     def is_public(self) -> bool:
@@ -67,7 +105,7 @@ class ClientConfig:
             return ()
         if self.cors_origins:
             return self.cors_origins
-        origins = (origin_of(uri) for uri in self.redirect_uris)
+        origins = (origin_of(uri) for uri in self.known_redirect_uris)
         return tuple(dict.fromkeys(origin for origin in origins if origin))
 
 
@@ -368,22 +406,31 @@ def read_client(table: Any, where: str) -> ClientConfig:
     client_id = reader.text("client_id", required=True)
     assert client_id is not None
     reader.where = where = f"{where} ({client_id})"
-    client = ClientConfig(
-        client_id=client_id,
+    values = _client_fields(reader)
+    reader.finish()
+    try:
+        return ClientConfig(client_id=client_id, **values)
+    except ConfigError as error:  # the pattern, compiled where the client is built
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def _client_fields(reader: _Reader) -> dict[str, Any]:
+    return dict(
         client_secret=reader.text("client_secret"),
         redirect_uris=tuple(reader.texts("redirect_uris") or ()),
         scopes=tuple(reader.texts("scopes") or ()),
         name=reader.text("name") or "",
         token_endpoint_auth_method=reader.text("token_endpoint_auth_method") or "",
-        grant_types=tuple(reader.texts("grant_types") or ClientConfig.grant_types),
+        grant_types=tuple(reader.texts("grant_types") or ()),
         response_types=tuple(reader.texts("response_types") or ClientConfig.response_types),
         profile=reader.text("profile") or "",
         audience=tuple(reader.texts("audience") or ()),
         post_logout_redirect_uris=tuple(reader.texts("post_logout_redirect_uris") or ()),
         cors_origins=reader.origins("cors_origins"),
+        credential_type=reader.text("type") or "",
+        default_redirect_uri=reader.text("default_redirect_uri"),
+        redirect_uri_pattern=reader.text("redirect_uri_pattern") or "",
     )
-    reader.finish()
-    return client
 
 
 def read_user(table: Any, where: str) -> UserConfig:
@@ -438,10 +485,17 @@ def read_account(table: Any, where: str) -> AccountConfig:
 
 def client_problem(client: ClientConfig, profile: Profile) -> str | None:
     """Why `client` cannot be registered under `profile`, or None if it can."""
-    if not client.redirect_uris and "authorization_code" in client.grant_types:
+    credential = _credential_problem(client, profile)
+    if credential:
+        return credential
+    if not client.known_redirect_uris and "authorization_code" in client.grant_types:
         return "has no redirect_uris"
-    for uri in client.redirect_uris + client.post_logout_redirect_uris:
+    for uri in client.known_redirect_uris + client.post_logout_redirect_uris:
         problem = redirect_uri_problem(uri)
+        if problem:
+            return problem
+    for uri in client.known_redirect_uris:
+        problem = scheme_problem(client.credential_type, uri)
         if problem:
             return problem
     for scope in client.scopes:
@@ -469,6 +523,40 @@ def client_problem(client: ClientConfig, profile: Profile) -> str | None:
         if response_type not in profile.response_types:
             return f"unsupported response type '{response_type}'"
     return None
+
+
+def _credential_problem(client: ClientConfig, profile: Profile) -> str | None:
+    """Adobe IMS credential settings: only where the profile has them, by the type's rules."""
+    ims_settings = [
+        key
+        for key, value in (
+            ("type", client.credential_type),
+            ("default_redirect_uri", client.default_redirect_uri),
+            ("redirect_uri_pattern", client.redirect_uri_pattern),
+        )
+        if value
+    ]
+    if ims_settings and not profile.ims_credentials:
+        return (
+            f"'{ims_settings[0]}' is an Adobe IMS credential setting; profile "
+            f"'{profile.name}' has none (use profile = \"adobe-ims\")"
+        )
+    default = client.default_redirect_uri
+    if default is not None and len(default) > MAX_DEFAULT_REDIRECT_URI:
+        return (
+            f"default_redirect_uri is longer than {MAX_DEFAULT_REDIRECT_URI} characters "
+            "(the Developer Console's limit)"
+        )
+    if not client.credential_type:
+        return None
+    return credential_problem(
+        client.credential_type,
+        client.client_secret is not None,
+        client.grant_types,
+        client.redirect_uris,
+        client.default_redirect_uri,
+        client.redirect_uri_pattern,
+    )
 
 
 def validate(settings: Settings, source: str = "settings") -> Settings:

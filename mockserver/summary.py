@@ -8,10 +8,13 @@ from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 
 def _client_line(client: ClientConfig, default_profile: str) -> str:
     profile = client.profile or default_profile
-    redirects = " ".join(client.redirect_uris) or "(no redirect URI)"
+    redirects = " ".join(client.known_redirect_uris) or "(no redirect URI)"
+    if client.redirect_uri_pattern:
+        redirects += f" pattern {client.redirect_uri_pattern}"
     auth = client.token_endpoint_auth_method + (" (PKCE app)" if client.is_public else "")
+    kind = f"  type {client.credential_type}" if client.credential_type else ""
     return (
-        f"  client  {client.client_id}  {profile}  auth {auth}  "
+        f"  client  {client.client_id}  {profile}{kind}  auth {auth}  "
         f"grants {','.join(client.grant_types)}  redirect {redirects}  "
         f"scopes {' '.join(client.scopes) or '(none)'}"
     )

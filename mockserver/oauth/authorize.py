@@ -22,7 +22,7 @@ from frameio_oauth_mock.mockserver.oauth.params import (
 )
 from frameio_oauth_mock.mockserver.oauth.pkce import check_challenge
 from frameio_oauth_mock.mockserver.oauth.redirects import (
-    match_redirect_uri,
+    choose_redirect_uri,
     with_fragment,
     with_query,
 )
@@ -105,7 +105,7 @@ def validate_authorization_request(
             "invalid_request",
             "The 'redirect_uri' parameter is required when using OpenID Connect 1.0.",
         )
-    redirect_uri = match_redirect_uri(requested_redirect, client.redirect_uris)
+    redirect_uri = choose_redirect_uri(requested_redirect, client)
     if redirect_uri is None:
         raise _page(
             "invalid_request",

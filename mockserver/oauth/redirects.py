@@ -7,6 +7,9 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
+from frameio_oauth_mock.mockserver.credentials import scheme_problem
+from frameio_oauth_mock.mockserver.settings import ClientConfig, redirect_uri_problem
+
 
 def _is_loopback_ip(host: str | None) -> bool:
     # Only IP literals: RFC 8252 8.3 discourages "localhost", and Hydra matches literals only.
@@ -55,6 +58,33 @@ def match_redirect_uri(requested: str | None, registered: tuple[str, ...]) -> st
     if any(_matches_as_loopback(requested, uri) for uri in registered):
         return requested
     return None
+
+
+def choose_redirect_uri(requested: str | None, client: ClientConfig) -> str | None:
+    """Where a client's authorization answer goes, or None when the request must be refused.
+
+    A registered URI (exact, or loopback with any port) is used as asked. An Adobe IMS
+    credential also takes a URI its Redirect URI Pattern fully matches, and answers at its
+    Default Redirect URI when the request names none or one that matches nothing (Adobe's
+    UserAuthentication/ims.md: "If a redirect URI is not provided with the request or if it
+    does not match against the pattern, Adobe will redirect the response to the Default
+    Redirect URI").
+    """
+    default = client.default_redirect_uri
+    if requested is None:
+        return default or match_redirect_uri(None, client.redirect_uris)
+    if match_redirect_uri(requested, client.redirect_uris) is not None:
+        return requested
+    pattern = client.redirect_pattern
+    if (
+        pattern is not None
+        and pattern.fullmatch(requested)
+        # A pattern too loose to refuse javascript: (or, but for native, a custom scheme).
+        and redirect_uri_problem(requested) is None
+        and scheme_problem(client.credential_type, requested) is None
+    ):
+        return requested
+    return default
 
 
 # What Go's url.URL.String() leaves as it is in a host or path; the rest (non-ASCII, spaces,

@@ -47,6 +47,9 @@ def _client_json(client: Any) -> dict[str, Any]:
         "grant_types": list(client.grant_types),
         "profile": client.profile,
         "cors_origins": list(client.cors_origins),
+        "type": client.credential_type,
+        "default_redirect_uri": client.default_redirect_uri,
+        "redirect_uri_pattern": client.redirect_uri_pattern,
     }
 
 

@@ -210,11 +210,11 @@ class Inspector:
     def _client_row(self, client: ClientConfig, issuer: str) -> dict[str, Any]:
         profile = self.ctx.state.profiles[client.profile]
         row: dict[str, Any] = {"client": client, "kind": _kind(client), "sign_in": None}
-        if "authorization_code" in client.grant_types and client.redirect_uris:
+        if "authorization_code" in client.grant_types and client.known_redirect_uris:
             params = {
                 "client_id": client.client_id,
                 "response_type": "code",
-                "redirect_uri": client.redirect_uris[0],
+                "redirect_uri": client.known_redirect_uris[0],
                 "scope": " ".join(client.scopes),
                 "state": "inspector-" + secrets.token_urlsafe(8),
             }

@@ -120,6 +120,17 @@ _SCHEMAS: dict[str, Any] = {
             "grant_types": _strings(),
             "response_types": _strings(),
             "profile": _text("frameio-v2 or adobe-ims"),
+            "type": _text(
+                "adobe-ims: the Developer Console credential type",
+                enum=["web", "spa", "native", "s2s"],
+            ),
+            "default_redirect_uri": _text(
+                "adobe-ims: where answers go when the request names no redirect_uri, "
+                "or one that matches nothing"
+            ),
+            "redirect_uri_pattern": _text(
+                "adobe-ims: a regular expression a requested redirect_uri must match in full"
+            ),
         },
     },
     "Client": {
@@ -134,6 +145,9 @@ _SCHEMAS: dict[str, Any] = {
             "token_endpoint_auth_method": _STRING,
             "grant_types": _strings(),
             "profile": _STRING,
+            "type": _text('credential type, "" when none'),
+            "default_redirect_uri": {"type": ["string", "null"]},
+            "redirect_uri_pattern": _STRING,
         },
     },
     "UserIn": {

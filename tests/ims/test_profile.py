@@ -1110,9 +1110,11 @@ def readme_section() -> str:
 
 
 async def test_readme_config_example_loads(tmp_path: Path) -> None:
+    # The SDK's clients, and the credential types'.
     blocks = re.findall(r"```toml\n(.*?)```", readme_section(), flags=re.DOTALL)
-    assert len(blocks) == 1
-    path = tmp_path / "mock.toml"
-    path.write_text(blocks[0])
-    settings = load_config(path)
-    assert {client.profile for client in settings.clients} >= {"adobe-ims"}
+    assert len(blocks) == 2
+    for block in blocks:
+        path = tmp_path / "mock.toml"
+        path.write_text(block)
+        settings = load_config(path)
+        assert {client.profile for client in settings.clients} >= {"adobe-ims"}
