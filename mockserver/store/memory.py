@@ -2,14 +2,19 @@
 
 A family (one grant) keeps its code, its current access and refresh token and the last
 `max_retired_tokens` tokens it retired, so a refresh costs the same after the 100,000th
-rotation as after the first. Expiry is incremental: one heap of deadlines, popped as time
-passes, so no write ever scans the whole store.
+rotation as after the first. Expiry is incremental and bounded: deadlines are filed by the
+second (see expiry.py) and each write drops at most a few of those that have come due, so no
+request pays for a backlog. Lookups never depend on that work: a record whose deadline the
+store has seen pass (`_horizon`) reads as gone, exactly as if it had been dropped then.
+
+Memory per live authorization is kept small (about 1 KB): slotted objects, the deadline on
+the family, texts every grant repeats (client, user, scopes, redirect URI) shared.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
+import hashlib
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -17,6 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from frameio_oauth_mock.mockserver.store.base import CodeCheck, Issue, TokenCheck
+from frameio_oauth_mock.mockserver.store.expiry import DUE_PER_WRITE, ExpiryQueue
 from frameio_oauth_mock.mockserver.store.records import (
     CodeRecord,
     CredentialReused,
@@ -35,6 +41,7 @@ class _Family:
     __slots__ = (
         "code",
         "code_expires_at",
+        "deadline",
         "grant",
         "live",
         "pkce_consumed",
@@ -43,16 +50,17 @@ class _Family:
         "revoked",
     )
 
-    def __init__(self, grant: Grant, code: str | None, code_expires_at: float) -> None:
+    def __init__(self, grant: Grant, code: bytes | None, code_expires_at: float) -> None:
         self.grant = grant
         self.code = code
         self.code_expires_at = code_expires_at
+        self.deadline = code_expires_at  # when it may be forgotten (see family_deadline)
         self.redeemed = False
         self.pkce_consumed = False
         self.revoked = False
-        self.live: tuple[str, ...] = ()  # the current access (and refresh) token values
+        self.live: tuple[bytes, ...] = ()  # keys of the current access (and refresh) token
         # Oldest first; made at the first rotation (an empty deque alone is ~600 bytes).
-        self.retired: deque[str] | None = None
+        self.retired: deque[bytes] | None = None
 
 
 class _Token:
@@ -73,13 +81,20 @@ class MemoryStore:
         self.limits = limits or StoreLimits()
         self._lock = threading.RLock()
         self._families: dict[str, _Family] = {}
-        self._codes: dict[str, _Family] = {}
-        self._tokens: dict[str, _Token] = {}
-        self._deadlines: dict[str, float] = {}  # family id -> when it may be forgotten
+        # Codes and tokens by key(value): a 16-byte digest is 56 bytes, a Hydra-style value
+        # of 94 characters 143 (fosite, too, keeps only a signature of each).
+        self._codes: dict[bytes, _Family] = {}
+        self._tokens: dict[bytes, _Token] = {}
         self._pending: dict[str, PendingAuthorization] = {}  # insertion order: oldest first
         self._sessions: dict[str, Session] = {}
-        self._heap: list[tuple[float, int, str, str]] = []  # (due, tie, kind, key)
-        self._tie = itertools.count()
+        # Deadlines of families, pending authorizations and sessions, and the latest `now`
+        # expiry has been run at: whatever is due by then is gone, dropped yet or not.
+        self._family_expiry = ExpiryQueue()
+        self._pending_expiry = ExpiryQueue()
+        self._session_expiry = ExpiryQueue()
+        self._horizon = float("-inf")
+        # One shared copy of each scope tuple grants repeat (bounded: scopes are few).
+        self._scope_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._entries: list[tuple[int, str, dict[str, Any]]] = []
         self._signing_key: str | None = None
 
@@ -93,28 +108,63 @@ class MemoryStore:
         )
 
     @staticmethod
-    def _code_record(family: _Family) -> CodeRecord:
-        assert family.code is not None
+    def _code_record(value: str, family: _Family) -> CodeRecord:
         return CodeRecord(
-            family.code, family.grant, family.code_expires_at, family.redeemed, family.pkce_consumed
+            value, family.grant, family.code_expires_at, family.redeemed, family.pkce_consumed
         )
+
+    def _shared(self, grant: Grant) -> Grant:
+        """`grant` holding shared copies of the texts every grant of a client repeats."""
+        scopes = self._scope_tuples.get(grant.scopes)
+        if scopes is None:
+            scopes = tuple(map(sys.intern, grant.scopes))
+            if len(self._scope_tuples) < 1024:  # requests choose scopes: keep the cache small
+                self._scope_tuples[scopes] = scopes
+        return replace(
+            grant,
+            client_id=sys.intern(grant.client_id),
+            subject=sys.intern(grant.subject),
+            scopes=scopes,
+            redirect_uri=_intern(grant.redirect_uri),
+            code_challenge_method=_intern(grant.code_challenge_method),
+        )
+
+    def _live_family(self, family: _Family | None) -> _Family | None:
+        """`family`, unless it is past a deadline expiry has seen (then it is dropped now)."""
+        if family is None or family.deadline > self._horizon:
+            return family
+        self._drop_family(family)
+        return None
+
+    def _live_token(self, value: str) -> _Token | None:
+        token = self._tokens.get(key(value))
+        if token is None or self._live_family(token.family) is None:
+            return None
+        return token
+
+    def _live_code(self, value: str) -> _Family | None:
+        return self._live_family(self._codes.get(key(value)))
 
     # Codes and tokens -----------------------------------------------------------------------
     async def add_code(self, code: CodeRecord, now: float) -> None:
         with self._lock:
-            family = _Family(code.grant, code.value, code.expires_at)
+            self._clock_at(now)
+            code_key = key(code.value)
+            family = _Family(self._shared(code.grant), code_key, code.expires_at)
             self._families[code.grant.id] = family
-            self._codes[code.value] = family
-            self._set_deadline(code.grant.id, code.expires_at)
+            self._codes[code_key] = family
+            self._family_expiry.add(code.grant.id, family.deadline)
             self._expire(now)
 
     async def redeem_code(
         self, value: str, now: float, check: CodeCheck, issue: Issue
     ) -> Sequence[TokenRecord]:
         with self._lock:
-            family = self._codes.get(value)
+            self._clock_at(now)
+            # Looked up as of the last write; expiry catches up after the transition.
+            family = self._live_code(value)
             try:
-                check(None if family is None else self._code_record(family))
+                check(None if family is None else self._code_record(value, family))
             except PkceConsumed as refused:
                 assert family is not None
                 family.pkce_consumed = True
@@ -124,7 +174,7 @@ class MemoryStore:
                 raise CredentialReused(family.grant.id)
             tokens = issue(family.grant)
             family.redeemed = True
-            self._add_tokens(family, tokens, now)
+            self._add_tokens(family, tokens)
             self._expire(now)
             return tokens
 
@@ -132,7 +182,8 @@ class MemoryStore:
         self, value: str, now: float, check: TokenCheck, issue: Issue
     ) -> Sequence[TokenRecord]:
         with self._lock:
-            token = self._tokens.get(value)
+            self._clock_at(now)
+            token = self._live_token(value)
             check(None if token is None else self._token_record(value, token))
             assert token is not None  # check refuses unknown tokens
             family = token.family
@@ -140,7 +191,7 @@ class MemoryStore:
                 raise CredentialReused(family.grant.id)
             tokens = issue(family.grant)
             self._retire(family)
-            self._add_tokens(family, tokens, now)
+            self._add_tokens(family, tokens)
             self._expire(now)
             return tokens
 
@@ -148,65 +199,74 @@ class MemoryStore:
         """The family's live tokens are done: the refresh token rotated, the access revoked."""
         if family.retired is None:
             family.retired = deque()
-        for value in family.live:
-            token = self._tokens[value]
+        for token_key in family.live:
+            token = self._tokens[token_key]
             token.state = (
                 TokenState.ROTATED if token.kind == "refresh_token" else TokenState.REVOKED
             )
-            family.retired.append(value)
+            family.retired.append(token_key)
         family.live = ()
         while len(family.retired) > self.limits.max_retired_tokens:
             self._tokens.pop(family.retired.popleft(), None)
 
-    def _add_tokens(self, family: _Family, tokens: Sequence[TokenRecord], now: float) -> None:
-        for record in tokens:
-            self._tokens[record.value] = _Token(family, record)
-        family.live = tuple(record.value for record in tokens)
-        deadline = family_deadline(list(tokens), self._deadlines.get(family.grant.id, now))
-        self._set_deadline(family.grant.id, deadline)
+    def _add_tokens(self, family: _Family, tokens: Sequence[TokenRecord]) -> None:
+        keys = tuple(key(record.value) for record in tokens)
+        for token_key, record in zip(keys, tokens, strict=True):
+            self._tokens[token_key] = _Token(family, record)
+        family.live = keys
+        # Only the deadline moves: the queue finds the later one when the earlier comes due.
+        family.deadline = family_deadline(list(tokens), family.deadline)
 
     async def add_grant(self, grant: Grant, tokens: Sequence[TokenRecord], now: float) -> None:
         with self._lock:
-            family = _Family(grant, None, now)
+            self._clock_at(now)
+            family = _Family(self._shared(grant), None, now)
             self._families[grant.id] = family
-            self._add_tokens(family, tokens, now)
+            self._add_tokens(family, tokens)
+            self._family_expiry.add(grant.id, family.deadline)
             self._expire(now)
 
     async def find_token(self, value: str) -> TokenRecord | None:
-        token = self._tokens.get(value)
-        return None if token is None else self._token_record(value, token)
+        with self._lock:
+            token = self._live_token(value)
+            return None if token is None else self._token_record(value, token)
 
     async def find_code(self, value: str) -> CodeRecord | None:
-        family = self._codes.get(value)
-        return None if family is None else self._code_record(family)
+        with self._lock:
+            family = self._live_code(value)
+            return None if family is None else self._code_record(value, family)
 
     async def revoke_family(self, grant_id: str, reused: str | None = None) -> None:
         with self._lock:
-            family = self._families.get(grant_id)
+            family = self._live_family(self._families.get(grant_id))
             if family is not None:
                 family.revoked = True
-            token = self._tokens.get(reused) if reused else None
+            token = self._tokens.get(key(reused)) if reused else None
             if token is not None and token.family is family:
                 token.state = TokenState.REVOKED  # deleted, as Hydra does: now "not valid"
 
     # Pending authorizations and sessions -----------------------------------------------------
+    def _live(self, expires_at: float, now: float) -> bool:
+        return now < expires_at and self._horizon < expires_at
+
     async def add_pending(self, pending: PendingAuthorization, now: float) -> None:
         with self._lock:
+            self._clock_at(now)
             self._pending[pending.id] = pending
-            self._push(pending.expires_at, "pending", pending.id)
+            self._pending_expiry.add(pending.id, pending.expires_at)
             _drop_oldest(self._pending, self.limits.max_pending_authorizations)
             self._expire(now)
 
     async def find_pending(self, pending_id: str, now: float) -> PendingAuthorization | None:
         pending = self._pending.get(pending_id)
-        return pending if pending is not None and now < pending.expires_at else None
+        return pending if pending is not None and self._live(pending.expires_at, now) else None
 
     async def log_in_pending(
         self, pending_id: str, subject: str, auth_time: float, session_id: str
     ) -> PendingAuthorization | None:
         with self._lock:
             pending = self._pending.get(pending_id)
-            if pending is None:
+            if pending is None or pending.expires_at <= self._horizon:
                 return None
             updated = replace(pending, subject=subject, auth_time=auth_time, session_id=session_id)
             self._pending[pending_id] = updated
@@ -215,21 +275,22 @@ class MemoryStore:
     async def take_pending(self, pending_id: str, now: float) -> PendingAuthorization | None:
         with self._lock:
             pending = self._pending.pop(pending_id, None)
-            return pending if pending is not None and now < pending.expires_at else None
+            return pending if pending is not None and self._live(pending.expires_at, now) else None
 
     async def add_session(self, session: Session, now: float) -> None:
         with self._lock:
+            self._clock_at(now)
             self._sessions[session.id] = session
-            self._push(session.expires_at, "session", session.id)
+            self._session_expiry.add(session.id, session.expires_at)
             _drop_oldest(self._sessions, self.limits.max_sessions)
             self._expire(now)
 
     async def find_session(self, session_id: str, now: float) -> Session | None:
         session = self._sessions.get(session_id)
-        return session if session is not None and now < session.expires_at else None
+        return session if session is not None and self._live(session.expires_at, now) else None
 
     async def live_sessions(self, now: float) -> list[Session]:
-        return [session for session in list(self._sessions.values()) if now < session.expires_at]
+        return [s for s in list(self._sessions.values()) if self._live(s.expires_at, now)]
 
     async def end_session(self, session_id: str) -> None:
         with self._lock:
@@ -250,68 +311,56 @@ class MemoryStore:
             self._entries.append((len(self._entries) + 1, kind, dict(entry)))
 
     # Expiry ------------------------------------------------------------------------------------
-    def _set_deadline(self, grant_id: str, deadline: float) -> None:
-        previous = self._deadlines.get(grant_id)
-        self._deadlines[grant_id] = deadline
-        if previous is None:  # a later deadline is found when the earlier one comes due
-            self._push(deadline, "family", grant_id)
-
-    def _push(self, due: float, kind: str, key: str) -> None:
-        heapq.heappush(self._heap, (due, next(self._tie), kind, key))
-        live = len(self._families) + len(self._pending) + len(self._sessions)
-        if len(self._heap) > 2 * live + 1024:  # entries of what the caps dropped: compact
-            self._rebuild_heap()
-
-    def _rebuild_heap(self) -> None:
-        heap = [(due, next(self._tie), "family", key) for key, due in self._deadlines.items()]
-        heap += [(p.expires_at, next(self._tie), "pending", p.id) for p in self._pending.values()]
-        heap += [(s.expires_at, next(self._tie), "session", s.id) for s in self._sessions.values()]
-        heapq.heapify(heap)
-        self._heap = heap
-
-    def _expire(self, now: float) -> None:
-        """Drop what is due by `now`: only the heap's head is looked at."""
-        heap = self._heap
-        while heap and heap[0][0] <= now:
-            _, _, kind, key = heapq.heappop(heap)
-            if kind == "family":
-                self._expire_family(key, now)
-            elif kind == "pending":
-                pending = self._pending.get(key)
-                if pending is not None and pending.expires_at <= now:
-                    del self._pending[key]
+    def _expire(self, now: float, budget: int | None = DUE_PER_WRITE) -> None:
+        """Drop up to `budget` records of each kind that are due by `now` (None: all)."""
+        self._horizon = horizon = max(self._horizon, now)
+        for grant_id in self._family_expiry.due(horizon, budget):
+            family = self._families.get(grant_id)
+            if family is None:
+                continue  # dropped already, by a lookup that found it expired
+            if family.deadline > horizon:  # extended since it was filed: file it again
+                self._family_expiry.add(grant_id, family.deadline)
             else:
-                session = self._sessions.get(key)
-                if session is not None and session.expires_at <= now:
-                    del self._sessions[key]
+                self._drop_family(family)
+        for pending_id in self._pending_expiry.due(horizon, budget):
+            pending = self._pending.get(pending_id)
+            if pending is not None and pending.expires_at <= horizon:
+                del self._pending[pending_id]
+        for session_id in self._session_expiry.due(horizon, budget):
+            session = self._sessions.get(session_id)
+            if session is not None and session.expires_at <= horizon:
+                del self._sessions[session_id]
 
-    def _expire_family(self, grant_id: str, now: float) -> None:
-        deadline = self._deadlines.get(grant_id)
-        if deadline is None:
-            return
-        if deadline > now:  # it was extended since this entry was pushed
-            heapq.heappush(self._heap, (deadline, next(self._tie), "family", grant_id))
-            return
-        family = self._families.pop(grant_id)
-        del self._deadlines[grant_id]
+    def _clock_at(self, now: float) -> None:
+        """Called first by every write: if the clock went back (reset, frozen at an earlier
+        time), drop everything the later time made gone, so what is added now lives by `now`."""
+        if now < self._horizon:
+            self._expire(self._horizon, budget=None)
+            self._horizon = now
+
+    def _drop_family(self, family: _Family) -> None:
+        del self._families[family.grant.id]
         if family.code is not None:
             self._codes.pop(family.code, None)
-        for value in (*family.live, *(family.retired or ())):
-            self._tokens.pop(value, None)
+        for token_key in (*family.live, *(family.retired or ())):
+            self._tokens.pop(token_key, None)
 
     async def purge(self, now: float) -> None:
         with self._lock:
-            self._expire(now)
+            self._clock_at(now)
+            self._expire(now, budget=None)
 
     async def clear(self) -> None:
         with self._lock:
             self._families.clear()
             self._codes.clear()
             self._tokens.clear()
-            self._deadlines.clear()
             self._pending.clear()
             self._sessions.clear()
-            self._heap = []
+            self._family_expiry.clear()
+            self._pending_expiry.clear()
+            self._session_expiry.clear()
+            self._horizon = float("-inf")
             self._entries.clear()
 
     async def close(self) -> None:
@@ -319,25 +368,45 @@ class MemoryStore:
 
     # For tests and benchmarks: what it holds ---------------------------------------------------
     def counts(self) -> dict[str, int]:
-        return {
-            "families": len(self._families),
-            "codes": len(self._codes),
-            "tokens": len(self._tokens),
-            "pending": len(self._pending),
-            "sessions": len(self._sessions),
-        }
+        with self._lock:
+            self._expire(self._horizon, budget=None)  # what is due is gone: count only the rest
+            return {
+                "families": len(self._families),
+                "codes": len(self._codes),
+                "tokens": len(self._tokens),
+                "pending": len(self._pending),
+                "sessions": len(self._sessions),
+            }
 
-    def token_values(self) -> list[str]:
-        return list(self._tokens)
+    def live_token_count(self, now: float) -> int:
+        """How many tokens would answer as live at `now` (the store keeps no values to list)."""
+        with self._lock:
+            self._expire(self._horizon, budget=None)
+            return sum(
+                1
+                for token in self._tokens.values()
+                if token.state is TokenState.ACTIVE
+                and not token.family.revoked
+                and now < token.expires_at
+            )
 
     def end_token(self, value: str) -> bool:
         """Revoke one token only, as the real server may end an access token early."""
         with self._lock:
-            token = self._tokens.get(value)
+            token = self._live_token(value)
             if token is None:
                 return False
             token.state = TokenState.REVOKED
             return True
+
+
+def key(value: str) -> bytes:
+    """What the store files a code or token under: a 128-bit digest of its value."""
+    return hashlib.blake2b(value.encode("utf-8", "surrogateescape"), digest_size=16).digest()
+
+
+def _intern(text: str | None) -> str | None:
+    return None if text is None else sys.intern(text)
 
 
 def _drop_oldest(records: dict[str, Any], cap: int) -> None:

@@ -473,3 +473,32 @@ async def test_clear_forgets_everything_but_the_signing_key(store: Store) -> Non
     assert await store.find_session("s-1", NOW) is None
     assert await store.entries_after(0) == []
     assert await store.signing_key(lambda: "other") == key
+
+
+# Expiry after a clock jump -----------------------------------------------------------------
+
+
+async def test_after_a_clock_jump_every_record_past_its_deadline_reads_as_gone(
+    store: Store,
+) -> None:
+    # The memory store drops only a few due records per write; what it has not dropped yet
+    # must answer exactly as if it had.
+    for number in range(1, 201):
+        await store.add_code(CodeRecord(f"code-{number}", grant(number), NOW + CODE_TTL), NOW)
+    await store.add_code(CodeRecord("code-late", grant(999), NOW + 2 * CODE_TTL), NOW)
+    later = NOW + CODE_TTL
+    await store.add_session(Session("s-1", "user-1", later, later + 100), later)  # one write
+    for number in range(1, 201):
+        assert await store.find_code(f"code-{number}") is None, number
+    assert await store.find_code("code-late") is not None
+    assert await store.find_session("s-1", later) is not None
+
+
+async def test_records_added_after_the_clock_went_back_live_by_the_new_time(
+    store: Store,
+) -> None:
+    await store.purge(NOW + 10 * CODE_TTL)  # the clock was far ahead, then reset
+    await store.add_code(CodeRecord("code-1", grant(), NOW + CODE_TTL), NOW)
+    await store.add_pending(pending(1, expires_at=NOW + 10), NOW)
+    assert await store.find_code("code-1") is not None
+    assert await store.find_pending("pending-1", NOW) is not None
