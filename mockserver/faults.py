@@ -368,6 +368,9 @@ class FaultList:
     rules: list[Fault] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # (endpoint, tampers the authorization response) -> its rules in order: firing() looks
+    # only at the rules that can match, and a call no rule can match costs one look-up.
+    _index: dict[tuple[str, bool], list[Fault]] = field(default_factory=dict)
 
     def add(self, endpoint: str, **options: Any) -> Fault:
         """Add a rule: add("token", status=429, retry_after=2), add("authorize", state="wrong")."""
@@ -378,17 +381,30 @@ class FaultList:
         with self._lock:
             fault.id = next(self._ids)
             self.rules.append(fault)
+            self._reindex()
         return fault
 
     def remove(self, fault_id: int) -> bool:
         with self._lock:
             before = len(self.rules)
             self.rules = [rule for rule in self.rules if rule.id != fault_id]
+            self._reindex()
             return len(self.rules) != before
 
     def clear(self) -> None:
         with self._lock:
             self.rules = []
+            self._reindex()
+
+    def _reindex(self) -> None:
+        index: dict[tuple[str, bool], list[Fault]] = {}
+        for rule in self.rules:
+            index.setdefault((rule.endpoint, rule.tampers_authorization_response), []).append(rule)
+        self._index = index
+
+    def may_fire(self, endpoint: str, tampering: bool = False) -> bool:
+        """Whether any rule is scripted for `endpoint` (of the `tampering` kind)."""
+        return (endpoint, tampering) in self._index
 
     def __bool__(self) -> bool:
         return bool(self.rules)
@@ -413,9 +429,7 @@ class FaultList:
         """
         chosen: Fault | None = None
         with self._lock:
-            for rule in self.rules:
-                if rule.tampers_authorization_response != tampering:
-                    continue
+            for rule in self._index.get((endpoint, tampering), ()):
                 if rule.matches(endpoint, client_id, grant_type) and rule.take_turn():
                     chosen = chosen or rule
             if chosen is not None:

@@ -1,7 +1,12 @@
 """The request log: what clients sent, with every secret reduced to a short fingerprint.
 
 Fingerprints are stable (`fingerprint(value)` gives the same text for the same value), so a test
-can still check that a client sent the refresh token it was given, without the log holding it.
+can still check that a client sent the refresh token it was given, without the log showing it.
+
+On the hot path the middleware notes only raw facts (a `RawRequest`: the parsed pairs the
+endpoints reuse, the headers as they came, the answer's status, redirect target and, for token
+and error answers, body); the log redacts, fingerprints and shapes them into a `LoggedRequest`
+when it is first read, once per entry.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
+
+from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials
+from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 
 # Parameter names whose values are secrets or bearer credentials.
 SECRET_PARAMETERS = frozenset(
@@ -264,6 +272,162 @@ def _params_size(params: Params) -> int:
     )
 
 
+Pairs = list[tuple[str, str]]
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+def _client_id(authorization: str | None, form: Pairs, query: Pairs) -> str | None:
+    """Who the request says it is: the HTTP Basic user, else a client_id parameter."""
+    try:
+        basic = basic_credentials(authorization)
+    except OAuthError:
+        basic = None
+    if basic is not None:
+        # The id is form-url-decoded with surrogateescape; the log keeps only encodable text,
+        # so the entry can always be listed as JSON.
+        return basic[0].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    for name, value in (*form, *query):
+        if name == "client_id" and value:
+            return value
+    return None
+
+
+def raw_header(headers: RawHeaders, name: bytes) -> str | None:
+    """The last value of header `name` (lower-case), decoded as latin-1, as a dict of the
+    headers would hold it."""
+    found = None
+    for key, value in headers:
+        if key.lower() == name:
+            found = value
+    return None if found is None else found.decode("latin-1")
+
+
+class RawRequest:
+    """One request and its answer as the middleware saw them: nothing redacted or derived.
+
+    `client_id` is worked out on first use (fault matching needs it only when a rule is
+    scripted for the endpoint), everything else by `logged()`, when the log is read.
+    `params_in_query`: the profile reads parameters such as grant_type from the query too.
+    """
+
+    __slots__ = (
+        "_client_id",
+        "_client_id_known",
+        "_logged",
+        "answer",
+        "duration_ms",
+        "endpoint",
+        "fault",
+        "form",
+        "headers",
+        "id",
+        "location",
+        "method",
+        "params_in_query",
+        "path",
+        "query",
+        "status",
+        "time",
+    )
+
+    def __init__(
+        self,
+        time: float,
+        method: str,
+        path: str,
+        endpoint: str,
+        query: Pairs,
+        headers: RawHeaders,
+        form: Pairs,
+        params_in_query: bool,
+    ) -> None:
+        self.id = 0
+        self.time = time
+        self.method = method
+        self.path = path
+        self.endpoint = endpoint
+        self.query = query
+        self.headers = headers
+        self.form = form
+        self.params_in_query = params_in_query
+        self.status = 0
+        self.duration_ms = 0.0
+        self.location: str | None = None  # the redirect target, as sent
+        self.fault: int | None = None
+        self.answer: bytes | None = None  # token and error answers: what they issued or refused
+        self._client_id: str | None = None
+        self._client_id_known = False
+        self._logged: LoggedRequest | None = None
+
+    @property
+    def client_id(self) -> str | None:
+        if not self._client_id_known:
+            authorization = raw_header(self.headers, b"authorization")
+            self._client_id = _client_id(authorization, self.form, self.query)
+            self._client_id_known = True
+        return self._client_id
+
+    @property
+    def grant_type(self) -> str | None:
+        params = (*self.form, *self.query) if self.params_in_query else self.form
+        return next((value for name, value in params if name == "grant_type"), None)
+
+    def may_be_refusal(self) -> bool:
+        """Whether the answer can have refused the request (an error status or redirect)."""
+        return self.status >= 400 or (self.location is not None and "error=" in self.location)
+
+    def size(self) -> int:
+        """About how many bytes it holds (see LoggedRequest.size)."""
+        texts = (
+            len(self.path)
+            + len(self.location or "")
+            + len(self.answer or b"")
+            + sum(len(k) + len(v) for k, v in self.headers)
+            + sum(len(k) + len(v) for k, v in self.query)
+            + sum(len(k) + len(v) for k, v in self.form)
+        )
+        return _ENTRY_OVERHEAD + texts
+
+    def logged(self) -> LoggedRequest:
+        """The entry as tests and the control API see it: secrets fingerprinted, long values
+        cut to excerpts (after fingerprinting, so fingerprints still match). Made once."""
+        entry = self._logged
+        if entry is None:
+            self._logged = entry = self._redacted()
+        entry.id = self.id  # the log numbers an entry when it records it
+        return entry
+
+    def _redacted(self) -> LoggedRequest:
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1") for name, value in self.headers
+        }
+        client_id, grant_type = self.client_id, self.grant_type
+        entry = LoggedRequest(
+            id=self.id,
+            time=self.time,
+            method=self.method,
+            path=excerpt(self.path),
+            endpoint=self.endpoint,
+            query=bounded(redacted_params(self.query)),
+            headers=bounded(redacted_headers(headers)),
+            form=bounded(redacted_params(self.form)),
+            status=self.status,
+            duration_ms=self.duration_ms,
+            client_id=None if client_id is None else excerpt(client_id),
+            grant_type=None if grant_type is None else excerpt(grant_type),
+            fault=self.fault,
+            shapes=secret_shapes([*self.query, *self.form]),
+        )
+        if self.location is not None:
+            entry.location = redact_url(self.location)
+            entry.error, entry.error_description = redirect_error(entry.location)
+        if self.answer is not None:
+            entry.issued, entry.error, entry.error_description = answer_facts(self.answer)
+            if self.status >= 400:
+                entry.error, entry.error_description = error_facts(self.answer)
+        return entry
+
+
 @dataclass
 class RequestLog:
     """A thread-safe list of LoggedRequest, newest last, bounded in entries and in bytes
@@ -271,27 +435,33 @@ class RequestLog:
 
     capacity: int = DEFAULT_CAPACITY
     max_bytes: int = DEFAULT_BYTE_CAPACITY
-    _entries: deque[tuple[LoggedRequest, int]] = field(default_factory=deque)
+    # Raw until first read (see RawRequest), then the redacted entry in its place.
+    _entries: deque[tuple[LoggedRequest | RawRequest, int]] = field(default_factory=deque)
+    _raw: int = 0  # how many entries are still raw
     _bytes: int = 0
     _next_id: int = 1
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def append(self, entry: LoggedRequest) -> None:
+    def append(self, entry: LoggedRequest | RawRequest) -> None:
         size = entry.size()
         with self._lock:
             entry.id = self._next_id
             self._next_id += 1
             self._entries.append((entry, size))
             self._bytes += size
+            self._raw += isinstance(entry, RawRequest)
             while len(self._entries) > self.capacity or (
                 self._bytes > self.max_bytes and len(self._entries) > 1
             ):
-                self._bytes -= self._entries.popleft()[1]
+                dropped, dropped_size = self._entries.popleft()
+                self._bytes -= dropped_size
+                self._raw -= isinstance(dropped, RawRequest)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+            self._raw = 0
 
     @property
     def bytes(self) -> int:
@@ -300,7 +470,15 @@ class RequestLog:
 
     def all(self) -> list[LoggedRequest]:
         with self._lock:
-            return [entry for entry, _ in self._entries]
+            entries = [
+                entry.logged() if isinstance(entry, RawRequest) else entry
+                for entry, _ in self._entries
+            ]
+            if self._raw:  # redacted on the first read after they were recorded, once
+                sizes = [size for _, size in self._entries]
+                self._entries = deque(zip(entries, sizes, strict=True))
+                self._raw = 0
+            return entries
 
     def __iter__(self) -> Iterator[LoggedRequest]:
         return iter(self.all())

@@ -1,7 +1,8 @@
 """ASGI middleware for testing: records every request in the log and applies scripted faults.
 
 It wraps the app at the ASGI level (no BaseHTTPMiddleware) so the cost on the hot path is
-one body read, one query/form split and one log entry.
+one body read, one query/form split (which the endpoints reuse) and one raw log entry: the
+log redacts and fingerprints it only when read, and faults are looked up by endpoint.
 """
 
 from __future__ import annotations
@@ -21,22 +22,9 @@ from frameio_oauth_mock.mockserver.faults import (
     HttpError,
     MalformedBody,
 )
-from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials
 from frameio_oauth_mock.mockserver.oauth.context import Context
-from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.oauth.v4api import error_body as v4_error_body
-from frameio_oauth_mock.mockserver.requestlog import (
-    LoggedRequest,
-    answer_facts,
-    bounded,
-    error_facts,
-    excerpt,
-    redact_url,
-    redacted_headers,
-    redacted_params,
-    redirect_error,
-    secret_shapes,
-)
+from frameio_oauth_mock.mockserver.requestlog import RawRequest, raw_header
 from frameio_oauth_mock.mockserver.web import refusals
 from frameio_oauth_mock.mockserver.web.forms import PARSED_FORM_KEY, PARSED_QUERY_KEY
 from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
@@ -64,23 +52,6 @@ class _QuietDroppedConnections(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietDroppedConnections())
-
-
-def _client_id(
-    headers: dict[str, str], form: list[tuple[str, str]], query: list[tuple[str, str]]
-) -> str | None:
-    try:
-        basic = basic_credentials(headers.get("authorization"))
-    except OAuthError:
-        basic = None
-    if basic is not None:
-        # The id is form-url-decoded with surrogateescape; the log keeps only encodable text,
-        # so the entry can always be listed as JSON.
-        return basic[0].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    for name, value in (*form, *query):
-        if name == "client_id" and value:
-            return value
-    return None
 
 
 class HarnessMiddleware:
@@ -115,14 +86,12 @@ class HarnessMiddleware:
             return
         started = time.perf_counter()
         body = await _read_body(receive)
-        headers = {
-            name.decode("latin-1").lower(): value.decode("latin-1")
-            for name, value in scope["headers"]
-        }
+        raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         scope[PARSED_QUERY_KEY] = query
         form: list[tuple[str, str]] = []
-        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        content_type = raw_header(raw_headers, b"content-type") or ""
+        if content_type.startswith("application/x-www-form-urlencoded"):
             form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
             scope[PARSED_FORM_KEY] = form  # the endpoints read this instead of parsing again
         v4_ctx = next(
@@ -132,24 +101,18 @@ class HarnessMiddleware:
             endpoint, profile_ctx = "api", v4_ctx
         else:
             endpoint, profile_ctx = self.endpoints.get(path, ("other", self.ctx))
-        client_id = _client_id(headers, form, query)
-        params = [*form, *query] if profile_ctx.profile.parameters_in_query else form
-        grant_type = next((value for name, value in params if name == "grant_type"), None)
-        entry = LoggedRequest(
-            id=0,
-            time=self.ctx.clock.now(),
-            method=scope["method"],
-            path=excerpt(path),
-            endpoint=endpoint,
-            query=bounded(redacted_params(query)),
-            headers=bounded(redacted_headers(headers)),
-            form=bounded(redacted_params(form)),
-            client_id=None if client_id is None else excerpt(client_id),
-            grant_type=None if grant_type is None else excerpt(grant_type),
-            shapes=secret_shapes([*query, *form]),
+        entry = RawRequest(
+            self.ctx.clock.now(),
+            scope["method"],
+            path,
+            endpoint,
+            query,
+            raw_headers,
+            form,
+            profile_ctx.profile.parameters_in_query,
         )
-        # Token answers, and every error answer, are read (never kept) for what they issued
-        # or refused and why.
+        # Token answers, and every error answer, are kept whole: the log reads what they
+        # issued or refused, and why, when it is read.
         answer: list[bytes] = []
         reading = [endpoint == "token"]  # a cell the nested send can switch on
         watch = refusals.AnswerWatch() if refusals.enabled() else None  # for the refusal log
@@ -178,9 +141,9 @@ class HarnessMiddleware:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             if fault is not None and isinstance(fault.effect, DropConnection):
                 entry.status = 0  # the answer was never finished: no status was given
-                refusals.log_dropped(entry, fault.id)
-            elif watch is not None:
-                refusals.log_refusal(entry, watch)
+                refusals.log_dropped(entry.logged(), fault.id)
+            elif watch is not None and entry.may_be_refusal():
+                refusals.log_refusal(entry.logged(), watch)
             await self.harness.record(entry)
 
         async def recording_send(message: Message) -> None:
@@ -189,19 +152,13 @@ class HarnessMiddleware:
             if message["type"] == "http.response.start":
                 entry.status = status = message["status"]
                 if 300 <= status < 400:  # only redirects carry a Location worth logging
-                    for name, value in message.get("headers", []):
-                        if name.lower() == b"location":
-                            entry.location = redact_url(value.decode("latin-1"))
-                            entry.error, entry.error_description = redirect_error(entry.location)
+                    entry.location = raw_header(message.get("headers", []), b"location")
                 elif status >= 400:
                     reading[0] = True
             elif reading[0] and message["type"] == "http.response.body":
                 answer.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    content = b"".join(answer)
-                    entry.issued, entry.error, entry.error_description = answer_facts(content)
-                    if entry.status >= 400:
-                        entry.error, entry.error_description = error_facts(content)
+                    entry.answer = b"".join(answer)
             if message["type"] == "http.response.start":
                 held.append(message)
                 return
@@ -213,7 +170,10 @@ class HarnessMiddleware:
             await send(message)
 
         try:
-            fault = await self.harness.firing(endpoint, client_id, grant_type, tampering=False)
+            if self.harness.may_fire(endpoint):  # who is calling, only if a rule may care
+                fault = await self.harness.firing(
+                    endpoint, entry.client_id, entry.grant_type, tampering=False
+                )
             if fault is None:
                 await self.app(scope, replay, recording_send)
             else:

@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.faults import Fault
-from frameio_oauth_mock.mockserver.requestlog import LoggedRequest, filter_entries
+from frameio_oauth_mock.mockserver.requestlog import LoggedRequest, RawRequest, filter_entries
 from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 
 # ARGV: prefix, endpoint, client_id ('' for none), grant_type ('' for none), tampering (0/1).
@@ -76,6 +76,9 @@ class RedisHarnessState(HarnessState):
         return self.prefix + name
 
     # Faults ---------------------------------------------------------------------------------
+    def may_fire(self, endpoint: str, tampering: bool = False) -> bool:
+        return True  # another instance may have scripted one: ask Redis
+
     async def firing(
         self, endpoint: str, client_id: str | None, grant_type: str | None, tampering: bool
     ) -> Fault | None:
@@ -136,7 +139,9 @@ class RedisHarnessState(HarnessState):
         await self.client.delete(self._key("faults"), *keys)
 
     # Request log ----------------------------------------------------------------------------
-    async def record(self, entry: LoggedRequest) -> None:
+    async def record(self, entry: LoggedRequest | RawRequest) -> None:
+        if isinstance(entry, RawRequest):  # shared as JSON: redacted before it leaves
+            entry = entry.logged()
         entry.id = int(
             await self._record(
                 args=[self.prefix, json.dumps(asdict(entry)), self.log_entries, self.log_bytes]

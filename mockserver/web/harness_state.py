@@ -16,6 +16,7 @@ from frameio_oauth_mock.mockserver.requestlog import (
     DEFAULT_BYTE_CAPACITY,
     DEFAULT_CAPACITY,
     LoggedRequest,
+    RawRequest,
     RequestLog,
 )
 
@@ -28,11 +29,14 @@ class HarnessState:
         self.log = RequestLog(capacity=log_entries, max_bytes=log_bytes)
 
     # Faults ---------------------------------------------------------------------------------
+    def may_fire(self, endpoint: str, tampering: bool = False) -> bool:
+        """False when no rule can fire at `endpoint`: then the middleware need not work out
+        who is calling (client_id, grant_type) to ask `firing`. One dictionary look-up."""
+        return self.faults.may_fire(endpoint, tampering)
+
     async def firing(
         self, endpoint: str, client_id: str | None, grant_type: str | None, tampering: bool
     ) -> Fault | None:
-        if not self.faults:  # the hot path without faults: one length check
-            return None
         return self.faults.firing(endpoint, client_id, grant_type, tampering)
 
     async def add_fault(self, data: Mapping[str, Any]) -> Fault:
@@ -48,7 +52,7 @@ class HarnessState:
         self.faults.clear()
 
     # Request log ----------------------------------------------------------------------------
-    async def record(self, entry: LoggedRequest) -> None:
+    async def record(self, entry: LoggedRequest | RawRequest) -> None:
         self.log.append(entry)
 
     async def requests(self, **criteria: Any) -> list[LoggedRequest]:

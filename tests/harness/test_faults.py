@@ -545,3 +545,18 @@ async def test_faults_apply_on_the_ims_paths_in_the_ims_style() -> None:
         ("token", "/ims/token/v3"),
         ("token", "/oauth2/token"),
     ]
+
+
+async def test_rules_count_only_calls_at_their_own_endpoint(mock: MockServer) -> None:
+    token_rule = mock.fault("token", status=503, nth=3)
+    revoke_rule = mock.fault("revoke", status=503)
+    async with mock.async_client(timeout=HTTP_TIMEOUT) as http:
+        flow = AsyncFlow(http)
+        await flow.tokens(APP_ID)  # one authorize, one token call
+        assert (token_rule.seen, revoke_rule.seen) == (1, 0)
+        assert mock.faults.remove(token_rule.id)
+        await flow.tokens(APP_ID)  # the removed rule no longer counts or fires
+        assert token_rule.seen == 1
+        answer = await http.post(mock.revoke_url, data={"token": "x", "client_id": PKCE_ID})
+        assert answer.status_code == 503
+    assert (revoke_rule.seen, revoke_rule.fired) == (1, 1)

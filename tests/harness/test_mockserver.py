@@ -146,7 +146,7 @@ def test_stop_closes_kept_alive_connections_and_the_port() -> None:
 
 def test_stop_lets_an_answer_in_flight_finish() -> None:
     mock = make_mock().start()
-    mock.fault("api", delay=0.5)
+    rule = mock.fault("api", delay=0.5)
     answers: list[int] = []
 
     def call() -> None:
@@ -155,8 +155,9 @@ def test_stop_lets_an_answer_in_flight_finish() -> None:
     caller = threading.Thread(target=call)
     caller.start()
     deadline = time.monotonic() + 10
-    while mock.requests.count("api") == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)  # until the request has arrived and is being delayed
+    while rule.seen == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the request has arrived and its answer is being delayed
+    assert rule.seen == 1 and not answers
     mock.stop()
     caller.join(10)
     assert answers == [401]

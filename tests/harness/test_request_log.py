@@ -491,3 +491,23 @@ def test_the_log_is_capped_in_bytes_as_well_as_entries() -> None:
     assert [item.id for item in log.all()] == [31]
     log.clear()
     assert (len(log), log.bytes) == (0, 0)
+
+
+async def test_entries_read_between_requests_stay_the_same_objects() -> None:
+    # The log redacts an entry the first time it is read; later reads give the same entry,
+    # and requests recorded after a read are redacted in their turn.
+    mock = make_mock()
+    async with mock.async_client() as http:
+        flow = AsyncFlow(http)
+        tokens = await flow.tokens(APP_ID)
+        first_read = mock.requests.all()
+        await flow.refresh(tokens["refresh_token"])
+        second_read = mock.requests.all()
+    assert second_read[: len(first_read)] == first_read
+    assert all(a is b for a, b in zip(first_read, second_read, strict=False))
+    refresh = second_read[-1]
+    assert refresh.grant_type == "refresh_token" and refresh.client_id == APP_ID
+    assert refresh.form["refresh_token"] == fingerprint(tokens["refresh_token"])
+    assert set(refresh.issued) == {"access_token", "refresh_token"}
+    assert refresh.issued["access_token"].startswith("redacted:")
+    assert [entry.id for entry in second_read] == list(range(1, len(second_read) + 1))

@@ -96,6 +96,8 @@
     document.getElementById("log-count").textContent = entries.length + " shown";
   }
 
+  const LOG_PROBLEM = "Request log: ";
+
   async function pollLog() {
     if (logFilter.elements.paused.checked) return;
     const params = filterQuery();
@@ -107,9 +109,11 @@
         lastId = shown[shown.length - 1].id;
         renderLog();
       }
-      problem("");
+      // Clear only the poll's own message: another action's error stays until the next one.
+      const box = document.getElementById("problem");
+      if (box && box.textContent.startsWith(LOG_PROBLEM)) problem("");
     } catch (error) {
-      problem("Request log: " + error.message);
+      problem(LOG_PROBLEM + error.message);
     }
   }
 
