@@ -7,21 +7,30 @@ second (see expiry.py) and each write drops at most a few of those that have com
 request pays for a backlog. Lookups never depend on that work: a record whose deadline the
 store has seen pass (`_horizon`) reads as gone, exactly as if it had been dropped then.
 
-Memory per live authorization is kept small (about 1 KB): slotted objects, the deadline on
-the family, texts every grant repeats (client, user, scopes, redirect URI) shared.
+Families and tokens are rows of plain values (see compact.py), filed under a digest of their
+code or token: about 800 bytes per live authorization, and nothing the garbage collector
+has to walk.
 """
 
 from __future__ import annotations
 
-import hashlib
-import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from frameio_oauth_mock.mockserver.store.base import CodeCheck, Issue, TokenCheck
+from frameio_oauth_mock.mockserver.store.compact import (
+    PKCE_CONSUMED,
+    REDEEMED,
+    REVOKED,
+    STATES,
+    FamilyRow,
+    TokenRow,
+    grant_of,
+    grant_row,
+    key,
+)
 from frameio_oauth_mock.mockserver.store.expiry import DUE_PER_WRITE, ExpiryQueue
 from frameio_oauth_mock.mockserver.store.records import (
     CodeRecord,
@@ -36,42 +45,7 @@ from frameio_oauth_mock.mockserver.store.records import (
     family_deadline,
 )
 
-
-class _Family:
-    __slots__ = (
-        "code",
-        "code_expires_at",
-        "deadline",
-        "grant",
-        "live",
-        "pkce_consumed",
-        "redeemed",
-        "retired",
-        "revoked",
-    )
-
-    def __init__(self, grant: Grant, code: bytes | None, code_expires_at: float) -> None:
-        self.grant = grant
-        self.code = code
-        self.code_expires_at = code_expires_at
-        self.deadline = code_expires_at  # when it may be forgotten (see family_deadline)
-        self.redeemed = False
-        self.pkce_consumed = False
-        self.revoked = False
-        self.live: tuple[bytes, ...] = ()  # keys of the current access (and refresh) token
-        # Oldest first; made at the first rotation (an empty deque alone is ~600 bytes).
-        self.retired: deque[bytes] | None = None
-
-
-class _Token:
-    __slots__ = ("expires_at", "family", "issued_at", "kind", "state")
-
-    def __init__(self, family: _Family, record: TokenRecord) -> None:
-        self.family = family
-        self.kind = record.kind
-        self.issued_at = record.issued_at
-        self.expires_at = record.expires_at
-        self.state = TokenState.ACTIVE
+_ACTIVE = TokenState.ACTIVE.value
 
 
 class MemoryStore:
@@ -80,11 +54,10 @@ class MemoryStore:
     def __init__(self, limits: StoreLimits | None = None) -> None:
         self.limits = limits or StoreLimits()
         self._lock = threading.RLock()
-        self._families: dict[str, _Family] = {}
-        # Codes and tokens by key(value): a 16-byte digest is 56 bytes, a Hydra-style value
-        # of 94 characters 143 (fosite, too, keeps only a signature of each).
-        self._codes: dict[bytes, _Family] = {}
-        self._tokens: dict[bytes, _Token] = {}
+        # Rows are stored as plain tuples (tuple(FamilyRow(...))): see compact.py.
+        self._families: dict[str, tuple[Any, ...]] = {}  # grant id -> FamilyRow
+        self._codes: dict[bytes, str] = {}  # key(code) -> grant id
+        self._tokens: dict[bytes, tuple[Any, ...]] = {}  # key(token) -> TokenRow
         self._pending: dict[str, PendingAuthorization] = {}  # insertion order: oldest first
         self._sessions: dict[str, Session] = {}
         # Deadlines of families, pending authorizations and sessions, and the latest `now`
@@ -93,67 +66,66 @@ class MemoryStore:
         self._pending_expiry = ExpiryQueue()
         self._session_expiry = ExpiryQueue()
         self._horizon = float("-inf")
-        # One shared copy of each scope tuple grants repeat (bounded: scopes are few).
-        self._scope_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._scope_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}  # see grant_row
         self._entries: list[tuple[int, str, dict[str, Any]]] = []
         self._signing_key: str | None = None
 
-    # Records ------------------------------------------------------------------------------
-    def _token_record(self, value: str, token: _Token) -> TokenRecord:
-        state = token.state
-        if state is TokenState.ACTIVE and token.family.revoked:
-            state = TokenState.REVOKED
-        return TokenRecord(
-            value, token.kind, token.family.grant, token.issued_at, token.expires_at, state
-        )
-
-    @staticmethod
-    def _code_record(value: str, family: _Family) -> CodeRecord:
-        return CodeRecord(
-            value, family.grant, family.code_expires_at, family.redeemed, family.pkce_consumed
-        )
-
-    def _shared(self, grant: Grant) -> Grant:
-        """`grant` holding shared copies of the texts every grant of a client repeats."""
-        scopes = self._scope_tuples.get(grant.scopes)
-        if scopes is None:
-            scopes = tuple(map(sys.intern, grant.scopes))
-            if len(self._scope_tuples) < 1024:  # requests choose scopes: keep the cache small
-                self._scope_tuples[scopes] = scopes
-        return replace(
-            grant,
-            client_id=sys.intern(grant.client_id),
-            subject=sys.intern(grant.subject),
-            scopes=scopes,
-            redirect_uri=_intern(grant.redirect_uri),
-            code_challenge_method=_intern(grant.code_challenge_method),
-        )
-
-    def _live_family(self, family: _Family | None) -> _Family | None:
-        """`family`, unless it is past a deadline expiry has seen (then it is dropped now)."""
-        if family is None or family.deadline > self._horizon:
+    # Rows ---------------------------------------------------------------------------------
+    def _family(self, grant_id: str | None) -> FamilyRow | None:
+        """The live family, unless it is past a deadline expiry has seen (then it is dropped
+        now, as eager expiry would have dropped it)."""
+        row = self._families.get(grant_id) if grant_id is not None else None
+        if row is None:
+            return None
+        family = FamilyRow._make(row)
+        if family.deadline > self._horizon:
             return family
         self._drop_family(family)
         return None
 
-    def _live_token(self, value: str) -> _Token | None:
-        token = self._tokens.get(key(value))
-        if token is None or self._live_family(token.family) is None:
-            return None
-        return token
+    def _file(self, family: FamilyRow) -> None:
+        self._families[family.grant_id] = tuple(family)
 
-    def _live_code(self, value: str) -> _Family | None:
-        return self._live_family(self._codes.get(key(value)))
+    def _token(self, token_key: bytes) -> tuple[TokenRow, FamilyRow] | None:
+        row = self._tokens.get(token_key)
+        if row is None:
+            return None
+        token = TokenRow._make(row)
+        family = self._family(token.grant_id)
+        return None if family is None else (token, family)
+
+    @staticmethod
+    def _token_record(value: str, token: TokenRow, family: FamilyRow) -> TokenRecord:
+        state = STATES[token.state]
+        if state is TokenState.ACTIVE and family.flags & REVOKED:
+            state = TokenState.REVOKED
+        grant = grant_of(family.grant)
+        return TokenRecord(value, token.kind, grant, token.issued_at, token.expires_at, state)
+
+    @staticmethod
+    def _code_record(value: str, family: FamilyRow) -> CodeRecord:
+        return CodeRecord(
+            value,
+            grant_of(family.grant),
+            family.code_expires_at,
+            bool(family.flags & REDEEMED),
+            bool(family.flags & PKCE_CONSUMED),
+        )
+
+    def _set_state(self, token_key: bytes, state: TokenState) -> None:
+        row = self._tokens.get(token_key)
+        if row is not None:
+            self._tokens[token_key] = tuple(TokenRow._make(row)._replace(state=state.value))
 
     # Codes and tokens -----------------------------------------------------------------------
     async def add_code(self, code: CodeRecord, now: float) -> None:
         with self._lock:
             self._clock_at(now)
             code_key = key(code.value)
-            family = _Family(self._shared(code.grant), code_key, code.expires_at)
-            self._families[code.grant.id] = family
-            self._codes[code_key] = family
-            self._family_expiry.add(code.grant.id, family.deadline)
+            grant = grant_row(code.grant, self._scope_tuples)
+            self._file(FamilyRow(grant, code_key, code.expires_at, code.expires_at, 0, (), ()))
+            self._codes[code_key] = code.grant.id
+            self._family_expiry.add(code.grant.id, code.expires_at)
             self._expire(now)
 
     async def redeem_code(
@@ -162,19 +134,19 @@ class MemoryStore:
         with self._lock:
             self._clock_at(now)
             # Looked up as of the last write; expiry catches up after the transition.
-            family = self._live_code(value)
+            family = self._family(self._codes.get(key(value)))
             try:
                 check(None if family is None else self._code_record(value, family))
             except PkceConsumed as refused:
                 assert family is not None
-                family.pkce_consumed = True
+                self._file(family._replace(flags=family.flags | PKCE_CONSUMED))
                 raise refused.error from None
             assert family is not None  # check refuses unknown codes
-            if family.redeemed:
-                raise CredentialReused(family.grant.id)
-            tokens = issue(family.grant)
-            family.redeemed = True
-            self._add_tokens(family, tokens)
+            if family.flags & REDEEMED:
+                raise CredentialReused(family.grant_id)
+            tokens = issue(grant_of(family.grant))
+            family = family._replace(flags=family.flags | REDEEMED)
+            self._file(self._add_tokens(family, tokens))
             self._expire(now)
             return tokens
 
@@ -183,67 +155,75 @@ class MemoryStore:
     ) -> Sequence[TokenRecord]:
         with self._lock:
             self._clock_at(now)
-            token = self._live_token(value)
-            check(None if token is None else self._token_record(value, token))
-            assert token is not None  # check refuses unknown tokens
-            family = token.family
-            if token.state is not TokenState.ACTIVE or family.revoked:
-                raise CredentialReused(family.grant.id)
-            tokens = issue(family.grant)
-            self._retire(family)
-            self._add_tokens(family, tokens)
+            found = self._token(key(value))
+            check(None if found is None else self._token_record(value, *found))
+            assert found is not None  # check refuses unknown tokens
+            token, family = found
+            if token.state != _ACTIVE or family.flags & REVOKED:
+                raise CredentialReused(token.grant_id)
+            tokens = issue(grant_of(family.grant))
+            self._file(self._add_tokens(self._retire(family), tokens))
             self._expire(now)
             return tokens
 
-    def _retire(self, family: _Family) -> None:
+    def _retire(self, family: FamilyRow) -> FamilyRow:
         """The family's live tokens are done: the refresh token rotated, the access revoked."""
-        if family.retired is None:
-            family.retired = deque()
         for token_key in family.live:
-            token = self._tokens[token_key]
-            token.state = (
-                TokenState.ROTATED if token.kind == "refresh_token" else TokenState.REVOKED
-            )
-            family.retired.append(token_key)
-        family.live = ()
-        while len(family.retired) > self.limits.max_retired_tokens:
-            self._tokens.pop(family.retired.popleft(), None)
+            kind = self._tokens[token_key][1]
+            rotated = kind == "refresh_token"
+            self._set_state(token_key, TokenState.ROTATED if rotated else TokenState.REVOKED)
+        retired = family.retired + family.live
+        cap = self.limits.max_retired_tokens
+        for token_key in retired[: max(0, len(retired) - cap)]:
+            self._tokens.pop(token_key, None)
+        return family._replace(live=(), retired=retired[-cap:] if cap else ())
 
-    def _add_tokens(self, family: _Family, tokens: Sequence[TokenRecord]) -> None:
+    def _add_tokens(self, family: FamilyRow, tokens: Sequence[TokenRecord]) -> FamilyRow:
+        grant_id = family.grant_id
         keys = tuple(key(record.value) for record in tokens)
         for token_key, record in zip(keys, tokens, strict=True):
-            self._tokens[token_key] = _Token(family, record)
-        family.live = keys
+            self._tokens[token_key] = (
+                grant_id,
+                record.kind,
+                record.issued_at,
+                record.expires_at,
+                _ACTIVE,
+            )
         # Only the deadline moves: the queue finds the later one when the earlier comes due.
-        family.deadline = family_deadline(list(tokens), family.deadline)
+        deadline = family_deadline(list(tokens), family.deadline)
+        return family._replace(live=keys, deadline=deadline)
 
     async def add_grant(self, grant: Grant, tokens: Sequence[TokenRecord], now: float) -> None:
         with self._lock:
             self._clock_at(now)
-            family = _Family(self._shared(grant), None, now)
-            self._families[grant.id] = family
-            self._add_tokens(family, tokens)
+            family = FamilyRow(grant_row(grant, self._scope_tuples), None, now, now, 0, (), ())
+            family = self._add_tokens(family, tokens)
+            self._file(family)
             self._family_expiry.add(grant.id, family.deadline)
             self._expire(now)
 
     async def find_token(self, value: str) -> TokenRecord | None:
         with self._lock:
-            token = self._live_token(value)
-            return None if token is None else self._token_record(value, token)
+            found = self._token(key(value))
+            return None if found is None else self._token_record(value, *found)
 
     async def find_code(self, value: str) -> CodeRecord | None:
         with self._lock:
-            family = self._live_code(value)
+            family = self._family(self._codes.get(key(value)))
             return None if family is None else self._code_record(value, family)
 
     async def revoke_family(self, grant_id: str, reused: str | None = None) -> None:
         with self._lock:
-            family = self._live_family(self._families.get(grant_id))
-            if family is not None:
-                family.revoked = True
-            token = self._tokens.get(key(reused)) if reused else None
-            if token is not None and token.family is family:
-                token.state = TokenState.REVOKED  # deleted, as Hydra does: now "not valid"
+            family = self._family(grant_id)
+            if family is None:
+                return
+            self._file(family._replace(flags=family.flags | REVOKED))
+            if reused:
+                reused_key = key(reused)
+                row = self._tokens.get(reused_key)
+                if row is not None and row[0] == grant_id:
+                    # Deleted, as Hydra does: now "not valid".
+                    self._set_state(reused_key, TokenState.REVOKED)
 
     # Pending authorizations and sessions -----------------------------------------------------
     def _live(self, expires_at: float, now: float) -> bool:
@@ -315,9 +295,10 @@ class MemoryStore:
         """Drop up to `budget` records of each kind that are due by `now` (None: all)."""
         self._horizon = horizon = max(self._horizon, now)
         for grant_id in self._family_expiry.due(horizon, budget):
-            family = self._families.get(grant_id)
-            if family is None:
+            row = self._families.get(grant_id)
+            if row is None:
                 continue  # dropped already, by a lookup that found it expired
+            family = FamilyRow._make(row)
             if family.deadline > horizon:  # extended since it was filed: file it again
                 self._family_expiry.add(grant_id, family.deadline)
             else:
@@ -338,11 +319,11 @@ class MemoryStore:
             self._expire(self._horizon, budget=None)
             self._horizon = now
 
-    def _drop_family(self, family: _Family) -> None:
-        del self._families[family.grant.id]
+    def _drop_family(self, family: FamilyRow) -> None:
+        del self._families[family.grant_id]
         if family.code is not None:
             self._codes.pop(family.code, None)
-        for token_key in (*family.live, *(family.retired or ())):
+        for token_key in (*family.live, *family.retired):
             self._tokens.pop(token_key, None)
 
     async def purge(self, now: float) -> None:
@@ -382,31 +363,21 @@ class MemoryStore:
         """How many tokens would answer as live at `now` (the store keeps no values to list)."""
         with self._lock:
             self._expire(self._horizon, budget=None)
+            revoked = {gid for gid, row in self._families.items() if row[4] & REVOKED}
             return sum(
                 1
-                for token in self._tokens.values()
-                if token.state is TokenState.ACTIVE
-                and not token.family.revoked
-                and now < token.expires_at
+                for grant_id, _, _, expires_at, state in self._tokens.values()
+                if state == _ACTIVE and grant_id not in revoked and now < expires_at
             )
 
     def end_token(self, value: str) -> bool:
         """Revoke one token only, as the real server may end an access token early."""
         with self._lock:
-            token = self._live_token(value)
-            if token is None:
+            token_key = key(value)
+            if self._token(token_key) is None:
                 return False
-            token.state = TokenState.REVOKED
+            self._set_state(token_key, TokenState.REVOKED)
             return True
-
-
-def key(value: str) -> bytes:
-    """What the store files a code or token under: a 128-bit digest of its value."""
-    return hashlib.blake2b(value.encode("utf-8", "surrogateescape"), digest_size=16).digest()
-
-
-def _intern(text: str | None) -> str | None:
-    return None if text is None else sys.intern(text)
 
 
 def _drop_oldest(records: dict[str, Any], cap: int) -> None:
