@@ -20,7 +20,7 @@ from tests.conformance.test_against_mock import NEEDS_NO_CODE
 CAUGHT_BY = {
     "code_race": {"S41"},
     "refresh_race": {"S65"},
-    "no_pkce_check": {"S43", "S45"},
+    "no_pkce_check": {"S15", "S43", "S45"},  # S15: accepted is not supported
     "redirect_prefix": {"S7"},
     "consent_by_challenge": {"S27"},  # hidden code_challenge is no CSRF token
     "bearer_challenge": {"S36"},  # a 401 after Basic must challenge Basic

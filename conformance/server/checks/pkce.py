@@ -45,8 +45,27 @@ def s256_supported(ctx: ServerContext) -> Verdict:
         )
     if not issued(call):
         return Verdict.failed("the matching S256 verifier was refused", call.evidence())
+    # The control: a server that ignores the challenge "completes the flow" too. Support
+    # means the verifier is checked, so another (well-formed) verifier must be refused.
+    other = authorize(ctx, client, pkce=Pkce.s256())
+    if other.code is None:
+        return Verdict.errored(
+            f"no second code for the wrong-verifier control: {other.drive.stopped}",
+            other.evidence(),
+        )
+    wrong = redeem(ctx, other, code_verifier=Pkce.s256().verifier)
+    if issued(wrong):
+        return Verdict.failed(
+            "the challenge is not enforced: a code redeemed with another verifier got tokens "
+            "too, so S256 is accepted but not supported (see S43)",
+            call.evidence("the matching verifier"),
+            wrong.evidence("another verifier"),
+        )
     return Verdict.passed(
-        "an S256 challenge and its verifier complete the flow", got.evidence(), call.evidence()
+        "an S256 challenge and its verifier complete the flow; another verifier is refused",
+        got.evidence(),
+        call.evidence("the matching verifier"),
+        wrong.evidence("another verifier"),
     )
 
 
