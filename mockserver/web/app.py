@@ -22,6 +22,7 @@ from frameio_oauth_mock.mockserver.web.inspector import Inspector
 from frameio_oauth_mock.mockserver.web.logout import LogoutEndpoint
 from frameio_oauth_mock.mockserver.web.methods import Endpoint, post_only
 from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
+from frameio_oauth_mock.mockserver.web.routing import ExactPathRouter
 from frameio_oauth_mock.mockserver.web.token import TokenEndpoint
 from frameio_oauth_mock.mockserver.web.v4 import V4Endpoints
 
@@ -66,7 +67,8 @@ def create_app(
         Middleware(Door, ctx=context),
         Middleware(HarnessMiddleware, ctx=context, harness=harness),
     ]
-    app = Starlette(routes=routes, middleware=middleware)
+    app = Starlette(middleware=middleware)
+    app.router = ExactPathRouter(routes)  # before the first request builds the stack
     app.state.context = context
     app.state.exposure = exposure
     app.state.harness = harness
