@@ -10,6 +10,7 @@ import ipaddress
 import re
 import uuid
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -240,6 +241,7 @@ class Settings:
         return replace(self, server=replace(self.server, **changes))
 
 
+@lru_cache(maxsize=256)  # asked on every page request (the Host check); ipaddress is slow
 def is_loopback_host(host: str) -> bool:
     """True for localhost, *.localhost and loopback IP literals (127.0.0.0/8, ::1)."""
     host = host.strip("[]").lower()
