@@ -17,6 +17,7 @@ from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, UserConfig, validate
 from frameio_oauth_mock.mockserver.web import create_app
+from tests import hypothesis_profiles  # noqa: F401  (loads the session's Hypothesis profile)
 
 if TYPE_CHECKING:
     from frameio_oauth_mock.mockserver.testing import MockServer

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -131,11 +133,17 @@ def test_sigterm_finishes_in_flight_requests_within_a_bounded_time() -> None:
             except httpx.HTTPError as error:
                 answers[name] = type(error).__name__
 
+        before = _open_sockets(server.proc.pid)
         short = threading.Thread(target=call, args=("short", "/v2/me"))
         long = threading.Thread(target=call, args=("long", "/userinfo"))
         short.start()
         long.start()
-        time.sleep(0.2)  # both requests are in flight
+        # Both requests are in flight once the server has accepted both connections (a fixed
+        # sleep is not enough on a loaded machine), and a moment later their handlers run.
+        deadline = time.monotonic() + 30
+        while _open_sockets(server.proc.pid) < before + 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
         server.proc.send_signal(signal.SIGTERM)
         # Bounded: far below the 120 s delay still running (the grace period is 5 s). uvicorn
         # re-raises the signal once it has shut down, so the status is -SIGTERM or 0.
@@ -144,6 +152,17 @@ def test_sigterm_finishes_in_flight_requests_within_a_bounded_time() -> None:
         long.join(30)
         assert answers["short"] == 401  # finished during the shutdown
         assert answers["long"] != 200  # cut off at the end of the grace period
+
+
+def _open_sockets(pid: int) -> int:
+    """How many sockets the process holds: its listening socket plus accepted connections."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except OSError:  # closed while we looked
+            continue
+    return count
 
 
 def test_a_client_that_disconnects_mid_body_logs_no_traceback() -> None:

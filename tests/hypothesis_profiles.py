@@ -1,4 +1,4 @@
-"""Hypothesis settings profiles for the property-based tests (issue 6).
+"""Hypothesis settings profiles for every @given test (tests/conftest.py loads them first).
 
 - "ci" (the default): bounded and reproducible. Examples are derandomized and no example
   database is kept, so every CI run tries exactly the same inputs; the whole tests/property
@@ -7,9 +7,11 @@
   database on so a failure found locally is replayed first next time. Select it with
   HYPOTHESIS_PROFILE=deep (tox -e property-deep).
 
-The profile is loaded when pytest imports this conftest, so it is Hypothesis's default for
-the whole session (tests/unit's few @given tests run under it too; "ci" keeps Hypothesis's
-default number of examples, so they only become derandomized and deadline-free). The state
+The top-level conftest imports this module before any test module, so the profile is
+Hypothesis's default for the whole session whichever directory runs (tests/unit's and
+tests/security's @given tests too: "ci" keeps Hypothesis's default number of examples, so they
+only become derandomized and deadline-free; a wall-clock deadline would fail them on a loaded
+machine, and speed is never asserted in a test). The state
 machine runs three times the profile's max_examples (test_state_machine.py).
 """
 
