@@ -143,3 +143,39 @@ def test_every_table_row_has_its_headers_columns() -> None:
         if columns(line) != columns(table[0][1])
     ]
     assert broken == []
+
+
+def test_the_texts_the_tests_expect_are_the_ones_docs_fidelity_gives() -> None:
+    # tests/http and tests/property write their expected texts down from docs/fidelity.md; a
+    # text there that the page does not give (as a whole, or as a base description and a hint
+    # after it) means the page or the tests drifted.
+    from tests.http import token_support
+    from tests.property import support
+
+    page = " ".join((ROOT / "docs" / "fidelity.md").read_text().split())
+    texts = {
+        f"{module.__name__}.{name}": value
+        for module in (token_support, support)
+        for name, value in vars(module).items()
+        if name.isupper() and isinstance(value, str) and " " in value
+    }
+    texts |= {f"ERRORS[{code}]": text for code, (_, text) in token_support.ERRORS.items()}
+    texts |= {
+        "not_allowed_grant": token_support.not_allowed_grant("authorization_code"),
+        "auth_method_mismatch": token_support.auth_method_mismatch(
+            "client_secret_basic", "client_secret_post"
+        ),
+        "scope_refused": support.scope_refused("X"),
+        "audience_refused": support.audience_refused("X"),
+        "response_type_refused": support.response_type_refused("X"),
+        "response_mode_refused": support.response_mode_refused("X"),
+    }
+    bases = [text for text in texts.values() if text in page]
+
+    def documented(text: str) -> bool:
+        return text in page or any(
+            text.startswith(base + " ") and text[len(base) + 1 :] in page for base in bases
+        )
+
+    assert len(texts) > 40
+    assert sorted(name for name, text in texts.items() if not documented(text)) == []
