@@ -146,11 +146,11 @@ def test_every_table_row_has_its_headers_columns() -> None:
 
 
 def test_the_texts_the_tests_expect_are_the_ones_docs_fidelity_gives() -> None:
-    # tests/http and tests/property write their expected texts down from docs/fidelity.md; a
-    # text there that the page does not give (as a whole, or as a base description and a hint
-    # after it) means the page or the tests drifted.
+    # tests/http (and through it tests/property) write their expected texts down from
+    # docs/fidelity.md; a text there that the page does not give (as a whole, or as a base
+    # description and a hint after it) means the page or the tests drifted.
+    from tests.http import authorize_support as support
     from tests.http import token_support
-    from tests.property import support
 
     page = " ".join((ROOT / "docs" / "fidelity.md").read_text().split())
     texts = {
