@@ -6,6 +6,8 @@ source).
     python examples/panel/panel.py [NAME ...]     # run, compare, exit 1 on any difference
     python examples/panel/panel.py --readme       # also print README.md's results table
     python examples/panel/panel.py --node-modules DIR   # also the npm members (installed in DIR)
+    python examples/panel/panel.py --go            # also the Go member (Debian's golang-go and
+                                                   # golang-golang-x-oauth2-dev, built offline)
 
 tox -e conformance-panel runs it; tests/conformance_client/test_panel.py runs the Python
 members in the default suite.
@@ -15,9 +17,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +32,10 @@ from frameio_oauth_mock.conformance.client.suite import run_client_suite
 from frameio_oauth_mock.conformance.model import Outcome, Report
 
 HERE = Path(__file__).resolve().parent
+# Where Debian's golang-*-dev packages put their source: the Go member is built against it in
+# GOPATH mode, so no module proxy (no network) is needed.
+DEBIAN_GOPATH = Path("/usr/share/gocode")
+GO_PACKAGES = "golang-go golang-golang-x-oauth2-dev"
 DOCS = HERE.parents[1] / "docs" / "conformance-client.md"
 ITEMS = [f"C{number}" for number in range(1, 33)]
 
@@ -36,8 +45,8 @@ class Member:
     name: str
     title: str  # the library and version, for the README's table
     profile: str = "frameio-v2"
-    script: str = ""  # npm members: the Node program beside its README (run with node)
-    adapter_code: tuple[str, ...] = ()  # npm members: items the program's own code does
+    script: str = ""  # process members: the program beside its README (Node, or Go source)
+    adapter_code: tuple[str, ...] = ()  # process members: items the program's own code does
 
 
 MEMBERS = {
@@ -63,13 +72,49 @@ MEMBERS = {
                 f"C{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 20, 25, 26, 29)
             ),
         ),
+        Member(
+            "golang-oauth2",
+            "golang.org/x/oauth2 0.3 (Debian, Go)",
+            script="main.go",
+            adapter_code=tuple(
+                f"C{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 25, 26, 29)
+            ),
+        ),
     )
 }
-NPM = [name for name, member in MEMBERS.items() if member.script]
+GO = [name for name, member in MEMBERS.items() if member.script.endswith(".go")]
+NPM = [name for name, member in MEMBERS.items() if member.script and name not in GO]
 
 
-def load(name: str, node_modules: Path | None = None) -> AdapterFactory:
+def build_go(name: str, into: Path) -> Path:
+    """Build the Go member's program against Debian's packaged source, offline."""
+    library = DEBIAN_GOPATH / "src" / "golang.org" / "x" / "oauth2"
+    if shutil.which("go") is None or not library.is_dir():
+        raise SystemExit(f"{name} needs Debian's {GO_PACKAGES} (apt-get install -y {GO_PACKAGES})")
+    binary = into / f"panel-{name}"
+    env = {
+        **os.environ,
+        "GO111MODULE": "off",  # GOPATH mode: imports come from DEBIAN_GOPATH
+        "GOPATH": str(DEBIAN_GOPATH),
+        "GOFLAGS": "",
+        "GOPROXY": "off",
+        "GOCACHE": str(into / "go-build"),
+    }
+    source = HERE / name / MEMBERS[name].script
+    command = ["go", "build", "-o", str(binary), str(source)]
+    built = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if built.returncode != 0:
+        raise SystemExit(f"{name}: go build failed: {built.stderr.strip()}")
+    return binary
+
+
+def load(
+    name: str, node_modules: Path | None = None, build_dir: Path | None = None
+) -> AdapterFactory:
     member = MEMBERS[name]
+    if name in GO:
+        binary = build_go(name, build_dir or Path(tempfile.mkdtemp(prefix="panel-go-")))
+        return process_adapter([str(binary)], timeout=10, adapter_code=member.adapter_code)
     if member.script:
         if node_modules is None:
             raise ValueError(f"{name} needs --node-modules DIR (npm install there)")
@@ -88,9 +133,9 @@ def load(name: str, node_modules: Path | None = None) -> AdapterFactory:
     return factory
 
 
-def run(name: str, node_modules: Path | None = None) -> Report:
+def run(name: str, node_modules: Path | None = None, build_dir: Path | None = None) -> Report:
     member = MEMBERS[name]
-    factory = load(name, node_modules)
+    factory = load(name, node_modules, build_dir)
     return run_client_suite(factory, {"adapter": f"panel:{name}"}, profile=member.profile)
 
 
@@ -127,6 +172,8 @@ def readme_table(reports: dict[str, Report]) -> str:
             shown = str(len(found)) if outcome is Outcome.PASS else ", ".join(found) or "none"
             cells.append(shown)
         lines.append(f"| {outcome.value.replace('_', ' ')} | " + " | ".join(cells) + " |")
+    seconds = [f"{reports[name].seconds:.1f}" for name in names]
+    lines.append("| seconds | " + " | ".join(seconds) + " |")
     return "\n".join(lines)
 
 
@@ -135,9 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", default=[], help=", ".join(MEMBERS))
     parser.add_argument("--readme", action="store_true", help="print README.md's results table")
     parser.add_argument("--node-modules", type=Path, help="where the npm members are installed")
+    parser.add_argument("--go", action="store_true", help=f"also the Go member ({GO_PACKAGES})")
     args = parser.parse_args(argv)
-    chosen = args.names or [n for n in MEMBERS if args.node_modules or n not in NPM]
-    reports = {name: run(name, args.node_modules) for name in chosen}
+    chosen = args.names or [
+        n for n in MEMBERS if (args.node_modules or n not in NPM) and (args.go or n not in GO)
+    ]
+    with tempfile.TemporaryDirectory(prefix="panel-") as build_dir:
+        reports = {name: run(name, args.node_modules, Path(build_dir)) for name in chosen}
     problems = [line for name, report in reports.items() for line in differences(name, report)]
     for line in problems:
         print(line)
