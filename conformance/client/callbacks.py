@@ -12,6 +12,7 @@ from frameio_oauth_mock.conformance.client.judging import (
     mock_refusal,
     not_shown,
     redeemed,
+    session_codes,
     token_requests,
     undecided,
     unplayable,
@@ -110,7 +111,7 @@ def accepts_callback(what: str, refused: Outcome = Outcome.FAIL) -> Judge:
         problem = unplayable(run, record)
         if problem is not None or record is None:
             return problem or not_shown(run, "no delivery")
-        tokens = redeemed(record.entries)
+        tokens = redeemed(record.entries, session_codes(run.records))
         by_mock = [e for e in token_requests(record.entries) if e.status >= 400 and answered(e)]
         if not tokens and by_mock:  # the mock said no, for a reason this item is not about
             return undecided(run, mock_refusal(by_mock[0]))
@@ -135,7 +136,7 @@ def ignores_forged_error(run: ScenarioRun) -> Case:
     problem = unplayable(run, genuine)
     if problem is not None:
         return problem
-    if redeemed(genuine.entries) and genuine.outcome == OK:
+    if redeemed(genuine.entries, session_codes(run.records)) and genuine.outcome == OK:
         return passed(
             run.name,
             "the forged error (wrong state) was ignored; the genuine callback was then accepted",

@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from frameio_oauth_mock.conformance.client.logview import answered
+from frameio_oauth_mock.conformance.client.logview import answered, code_in_location, param
 from frameio_oauth_mock.conformance.client.scenario import (
+    AUTHORIZE,
     CONTROL_FIRST_LOGIN,
     CONTROL_SESSION,
     DELIVER,
     OK,
     REJECTED,
+    REPLAY,
     UNSUPPORTED,
     ScenarioRun,
     StepRecord,
@@ -77,12 +79,27 @@ def mock_refusal(entry: LoggedRequest) -> str:
     return f"the mock refused {entry.method} {entry.path} with HTTP {entry.status} ({said})"
 
 
-def redeemed(entries: list[LoggedRequest]) -> list[LoggedRequest]:
-    """Code redemptions the mock itself answered with tokens."""
+def session_codes(records: list[StepRecord]) -> set[str]:
+    """The codes (fingerprints) the mock handed out in this session: in the redirects that
+    ended its own authorize and replay steps. A redemption shows what this client did only
+    when it redeems one of them: the log is the mock's, and a request that reached it from
+    anywhere else (another run's client, a late one from the scenario before) is no evidence."""
+    return {
+        code
+        for record in records
+        if record.step.action in (AUTHORIZE, REPLAY)
+        for entry in record.entries
+        if (code := code_in_location(entry))
+    }
+
+
+def redeemed(entries: list[LoggedRequest], codes: set[str]) -> list[LoggedRequest]:
+    """Code redemptions the mock itself answered with tokens, of a code in `codes` (this
+    session's: session_codes)."""
     return [
         entry
         for entry in token_requests(entries, "authorization_code")
-        if entry.status == 200 and answered(entry)
+        if entry.status == 200 and answered(entry) and param(entry.form, "code") in codes
     ]
 
 
@@ -105,7 +122,7 @@ def control_failure(run: ScenarioRun) -> Case | None:
         stopped = delivery or first
         what = f"{stopped.label}: {stopped.outcome}, {stopped.detail}" if stopped else "no step"
         return undecided(run, f"positive control failed ({where}): {what}")
-    if not redeemed(delivery.entries):
+    if not redeemed(delivery.entries, session_codes(records)):
         refused = [e for e in token_requests(delivery.entries) if e.status >= 400 and answered(e)]
         what = mock_refusal(refused[0]) if refused else "no code was redeemed"
         return undecided(run, f"positive control failed ({where}): {what}")

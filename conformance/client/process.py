@@ -17,8 +17,9 @@ and talks to the harness in lines:
 A client that reads no commands can still be graded: steps it cannot do are `unsupported`
 and the items only they would show are not_applicable. A callback with no result line counts
 as accepted unless the listener answered with an HTTP error; a callback the listener never
-answered was not delivered (NotDelivered), which shows nothing. Every wait is bounded by the
-timeout; how each process ended (exit status, stderr tail) is kept in `ended` for the report.
+answered, or one for a client that has exited, was not delivered (NotDelivered), which shows
+nothing. Every wait is bounded by the timeout; how each process ended (exit status, stderr
+tail) is kept in `ended` for the report.
 """
 
 from __future__ import annotations
@@ -160,7 +161,10 @@ class ProcessClient:
                 return opened
             with contextlib.suppress(queue.Empty):
                 return self.urls.get(timeout=_POLL)
-            if self.process.poll() is not None and self.urls.empty():
+            # Exited: what it printed is all read once the reader has drained its stdout.
+            if self.process.poll() is not None and not self._reader.is_alive():
+                with contextlib.suppress(queue.Empty):
+                    return self.urls.get_nowait()
                 return self._opened_url()
         return None
 
@@ -196,6 +200,10 @@ class ProcessClient:
         return url
 
     def deliver(self, callback_url: str) -> Call | None:
+        if self.process.poll() is not None:
+            # Its redirect port is free now and may be anyone's (another run's client): a
+            # callback sent there would reach someone else, so it is not sent at all.
+            raise NotDelivered(f"the client had exited before its callback{self._exit()}")
         page = self._open(callback_url)
         if page.response is None:
             raise NotDelivered(f"the client's listener did not answer: {page.error}{self._exit()}")

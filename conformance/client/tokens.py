@@ -11,6 +11,7 @@ from frameio_oauth_mock.conformance.client.judging import (
     last_record,
     mock_refusal,
     not_shown,
+    session_codes,
     token_requests,
     undecided,
     unplayable,
@@ -41,9 +42,14 @@ def verifier_matches(run: ScenarioRun) -> Case:
     authorizations = run.authorizations()
     if not authorizations or param(authorizations[0].query, "code_challenge") is None:
         return not_shown(run, "the authorization request carried no code_challenge")
-    requests = [e for e in token_requests(run.log, "authorization_code") if answered(e)]
+    codes = session_codes(run.records)
+    requests = [
+        e
+        for e in token_requests(run.log, "authorization_code")
+        if answered(e) and param(e.form, "code") in codes
+    ]
     if not requests:
-        return undecided(run, "the client made no token request")
+        return undecided(run, "the client made no token request for the code it was given")
     request = requests[0]
     if param(request.form, "code_verifier") is None:
         return failed(run.name, "no code_verifier in the token request", run.evidence(request))

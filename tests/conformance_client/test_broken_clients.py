@@ -1,7 +1,8 @@
 """No verdict without evidence, proven with deliberately broken clients: one that never starts,
-one that hangs, one that exits mid-flow, one that refuses everything, and the correct process
-client (faulty_client.py) with one defect at a time. Each defect is caught by its item, and
-nothing a client did not demonstrably do passes."""
+one that hangs, one that exits mid-flow, one that refuses everything, one that ignores its
+callback while another client logs in, and the correct process client (faulty_client.py) with
+one defect at a time. Each defect is caught by its item, and nothing a client did not
+demonstrably do passes."""
 
 from __future__ import annotations
 
@@ -10,11 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from frameio_oauth_mock.conformance.client.adapter import ClientSetup
+from frameio_oauth_mock.conformance.client.adapters.this_client import ThisClient
+from frameio_oauth_mock.conformance.client.browser import Browser
 from frameio_oauth_mock.conformance.client.catalogue import BY_ID
+from frameio_oauth_mock.conformance.client.context import USER
 from frameio_oauth_mock.conformance.client.process import process_adapter
 from frameio_oauth_mock.conformance.client.suite import run_client_suite
 from frameio_oauth_mock.conformance.model import Outcome, Report
+from frameio_oauth_mock.conformance.redact import Redactor
 from frameio_oauth_mock.conformance.report import to_json
+from frameio_oauth_mock.conformance.server.http import Call
 from tests.conformance_client.support import assert_complete, ids
 
 FAULTY = str(Path(__file__).with_name("faulty_client.py"))
@@ -87,8 +94,41 @@ def test_a_client_that_exits_mid_flow_gets_no_pass_after_its_exit() -> None:
     # It made authorization requests (rules about them may judge those), but nothing after.
     assert ids(report, Outcome.PASS) & AFTER_A_STEP == set()
     c9 = report.result("C9").verdict.summary
-    assert "positive control failed" in c9 and "listener did not answer" in c9
+    assert "positive control failed" in c9 and "had exited before its callback" in c9
     assert "exited with status 0" in c9
+
+
+class DeafClient(ThisClient):
+    """Begins an authorization, then ignores its callback; meanwhile another client of the
+    same app (as another run's client, or a late one, could) logs in on the mock and redeems
+    its own code, with its own verifier, while this one's callback is being delivered."""
+
+    def __init__(self, setup: ClientSetup) -> None:
+        super().__init__(setup)
+        self.setup = setup
+
+    def deliver(self, callback_url: str) -> Call | None:
+        other = ThisClient(self.setup)
+        browser = Browser(self.setup.issuer, USER.email, USER.password, Redactor(), "allow")
+        try:
+            followed = browser.follow(other.begin())
+            assert followed.callback is not None, followed.stopped
+            other.deliver(followed.callback)
+        finally:
+            browser.close()
+            other.close()
+        return None  # as if it had taken the callback
+
+
+def test_a_redemption_of_another_sessions_code_is_no_evidence() -> None:
+    # The log holds a 200 code redemption with a matching verifier during this client's
+    # delivery, but of a code this session was never given: C5 has nothing to judge.
+    report = run_client_suite(DeafClient, {"adapter": "deaf"}, ["C5"])
+    c5 = report.result("C5")
+    assert c5.outcome is Outcome.NOT_DECIDABLE
+    assert "pkce_login: the client made no token request for the code it was given" in (
+        c5.verdict.summary
+    )
 
 
 def test_a_client_that_refuses_everything_does_not_pass_the_refusal_items() -> None:

@@ -511,3 +511,36 @@ async def test_entries_read_between_requests_stay_the_same_objects() -> None:
     assert set(refresh.issued) == {"access_token", "refresh_token"}
     assert refresh.issued["access_token"].startswith("redacted:")
     assert [entry.id for entry in second_read] == list(range(1, len(second_read) + 1))
+
+
+async def test_a_request_is_logged_before_its_answer_is_complete() -> None:
+    # Whoever has the answer (a test asserting on the log, the client harness closing a step)
+    # must find the request in the log: it is recorded before the answer's last byte is sent.
+    mock = make_mock()
+    logged_at_last_byte: list[int] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"grant_type=nonsense", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            logged_at_last_byte.append(len(mock.requests.all()))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/oauth2/token",
+        "raw_path": b"/oauth2/token",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+    }
+    await mock.app(scope, receive, send)
+    assert logged_at_last_byte == [1]
+    (entry,) = mock.requests.all()
+    assert (entry.endpoint, entry.status, entry.error) == ("token", 400, "invalid_request")
