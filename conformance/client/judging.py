@@ -103,6 +103,23 @@ def redeemed(entries: list[LoggedRequest], codes: set[str]) -> list[LoggedReques
     ]
 
 
+def session_refreshes(run: ScenarioRun) -> list[LoggedRequest]:
+    """The refresh requests of this session: those sending a refresh token issued to it (by
+    the redemption of one of its codes, or by one of its earlier refreshes)."""
+    issued = {
+        token
+        for entry in redeemed(run.log, session_codes(run.records))
+        if (token := entry.issued.get("refresh_token"))
+    }
+    found = []
+    for entry in token_requests(run.log, "refresh_token"):
+        if param(entry.form, "refresh_token") in issued:
+            found.append(entry)
+            if token := entry.issued.get("refresh_token"):
+                issued.add(token)
+    return found
+
+
 def control_failure(run: ScenarioRun) -> Case | None:
     """The positive control of the scenario: the client demonstrably completed a login in it
     (a code redeemed, HTTP 200, and the callback accepted). None when it did, or when the

@@ -11,7 +11,9 @@ from frameio_oauth_mock.conformance.client.judging import (
     last_record,
     mock_refusal,
     not_shown,
+    redeemed,
     session_codes,
+    session_refreshes,
     token_requests,
     undecided,
     unplayable,
@@ -134,7 +136,7 @@ def rotation(run: ScenarioRun) -> Case:
     problem = unplayable(run, records[-1] if records else None)
     if problem is not None:
         return problem
-    codes = [e for e in token_requests(run.log, "authorization_code") if e.status == 200]
+    codes = redeemed(run.log, session_codes(run.records))
     refreshes = [e for e in token_requests(run.log, "refresh_token") if answered(e)]
     if not codes or len(refreshes) < 2:
         failing = next((r for r in records if r.outcome != OK), None)
@@ -170,7 +172,7 @@ def keeps_refresh_token(run: ScenarioRun) -> Case:
     problem = unplayable(run, records[-1] if records else None)
     if problem is not None:
         return problem
-    codes = [e for e in token_requests(run.log, "authorization_code") if e.status == 200]
+    codes = redeemed(run.log, session_codes(run.records))
     refreshes = token_requests(run.log, "refresh_token")
     if not codes or not refreshes or refreshes[0].status != 200:
         return undecided(run, "the first refresh did not happen, or was not answered")
@@ -207,7 +209,12 @@ def refresh_when_expired(run: ScenarioRun) -> Case:
     first = run.records_of(API)[0]
     if not [e for e in first.entries if e.endpoint == run.resource_endpoint and e.status == 200]:
         return undecided(run, f"the API call before expiry did not work ({first.detail})")
-    refreshes = token_requests(api.entries, "refresh_token")
+    # An accepted refresh counts only when it is this session's (it sent a refresh token
+    # issued to this session): another's proves nothing. A refused one is judged either way.
+    ours = {entry.id for entry in session_refreshes(run)}
+    refreshes = [
+        e for e in token_requests(api.entries, "refresh_token") if e.id in ours or e.status != 200
+    ]
     calls = [e for e in api.entries if e.endpoint == run.resource_endpoint]
     if not refreshes:
         shown = run.evidence(calls[-1]) if calls else None
