@@ -17,6 +17,8 @@ _BAD_PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 def form_url_decode(text: str) -> str | None:
     """Go's url.QueryUnescape: '+' is a space, '%XX' a byte; None on a malformed escape."""
+    if "%" not in text and "+" not in text:  # nearly every id and secret: nothing to decode
+        return text
     if _BAD_PERCENT_ESCAPE.search(text):
         return None
     return unquote_plus(text, errors="surrogateescape")

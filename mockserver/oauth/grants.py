@@ -247,27 +247,29 @@ def _issue_tokens(
     `scope`; IMS sends `sub` with a code's tokens and leaves id_token out of refreshes.
     """
     profile = ctx.profile
+    access_ttl = ctx.access_token_ttl  # each a look-up through settings and profile
     access = TokenRecord(
-        value=mint(ctx, "access_token", grant, now, ctx.access_token_ttl),
+        value=mint(ctx, "access_token", grant, now, access_ttl),
         kind="access_token",
         grant=grant,
         issued_at=now,
-        expires_at=now + ctx.access_token_ttl,
+        expires_at=now + access_ttl,
     )
     tokens = [access]
     # Keys in alphabetical order, as Hydra (Go's encoding/json of a map) writes them.
     response: TokenResponse = {
         "access_token": access.value,
-        "expires_in": ctx.access_token_ttl,
+        "expires_in": access_ttl,
     }
     offline = not profile.offline_scopes.isdisjoint(grant.scopes)
     if offline and "refresh_token" in client.grant_types and grant.kind != "client_credentials":
+        refresh_ttl = ctx.refresh_token_ttl
         refresh = TokenRecord(
-            value=mint(ctx, "refresh_token", grant, now, ctx.refresh_token_ttl),
+            value=mint(ctx, "refresh_token", grant, now, refresh_ttl),
             kind="refresh_token",
             grant=grant,
             issued_at=now,
-            expires_at=now + ctx.refresh_token_ttl,
+            expires_at=now + refresh_ttl,
         )
         tokens.append(refresh)
         response["refresh_token"] = refresh.value
