@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
@@ -163,6 +164,22 @@ def quick_timeouts(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
 
 def test_a_half_sent_head_is_answered_408_and_closed(quick_timeouts: MockServer) -> None:
     with socket.create_connection(address(quick_timeouts.url), timeout=10) as sock:
+        sock.sendall(b"POST /oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
+        assert read_all(sock).startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_half_sent_head_after_a_served_request_is_answered_408(
+    quick_timeouts: MockServer,
+) -> None:
+    """The connection's one head timer, set when it opened, fires while a later head is
+    still within its own time: it is set again for that head, and that head gets its 408."""
+    with socket.create_connection(address(quick_timeouts.url), timeout=10) as sock:
+        time.sleep(0.3)  # so the wait for the second head outlasts the timer set at the start
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        first = b""
+        while b'"ok"' not in first:
+            first += sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200 ")
         sock.sendall(b"POST /oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
         assert read_all(sock).startswith(b"HTTP/1.1 408 ")
 
