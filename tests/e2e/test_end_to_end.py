@@ -6,8 +6,6 @@ GET /v2/me, a refresh (the old access token stops working), and revocation (issu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import httpx
@@ -16,6 +14,7 @@ import pytest
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.settings import Settings
 from tests.conftest import REDIRECT, make_settings, pkce_pair, query_of
+from tests.pages import Form, form_of
 
 pytestmark = pytest.mark.anyio
 
@@ -33,41 +32,10 @@ def browser(http: httpx.AsyncClient) -> httpx.AsyncClient:
     return http
 
 
-@dataclass
-class Form:
-    action: str
-    method: str
-    hidden: dict[str, str] = field(default_factory=dict)
-    inputs: set[str] = field(default_factory=set)
-    buttons: dict[str, set[str]] = field(default_factory=dict)
-
-
-class FormReader(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.forms.append(Form(values.get("action", ""), values.get("method", "get").lower()))
-        elif not self.forms or "name" not in values:
-            return
-        elif tag == "input" and values.get("type") == "hidden":
-            self.forms[-1].hidden[values["name"]] = values.get("value", "")
-        elif tag == "input":
-            self.forms[-1].inputs.add(values["name"])
-        elif tag == "button":
-            self.forms[-1].buttons.setdefault(values["name"], set()).add(values.get("value", ""))
-
-
 def only_form(response: httpx.Response) -> Form:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/html")
-    reader = FormReader()
-    reader.feed(response.text)
-    assert len(reader.forms) == 1, reader.forms
-    form = reader.forms[0]
+    form = form_of(response)
     assert form.method == "post"
     assert {"challenge", "csrf_token"} <= set(form.hidden)
     assert all(form.hidden[name] for name in ("challenge", "csrf_token"))
@@ -95,7 +63,7 @@ async def log_in_and_consent(
 
     consent_page = await browser.get(consent_url)
     consent = only_form(consent_page)
-    assert "allow" in consent.buttons.get("decision", set())
+    assert "allow" in consent.buttons.get("decision", [])
     assert "account.read" in consent_page.text
 
     approved = await browser.post(consent.action, data={**consent.hidden, "decision": "allow"})

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, replace
-from html.parser import HTMLParser
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -20,6 +19,8 @@ from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.interaction import PENDING_TTL
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
 from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair, pkce_redemption
+from tests.http.authorize_support import ACCESS_DENIED
+from tests.pages import Form, form_of
 
 pytestmark = pytest.mark.anyio
 
@@ -27,7 +28,6 @@ STATE = "state-12345"
 XSS = "<script>alert(1)</script>"
 XSS_ATTRIBUTE = '"><script>alert(2)</script>'
 XSS_NAME = "<script>alert('name')</script> & \"Co\""
-ACCESS_DENIED = "The resource owner or authorization server denied the request."
 
 
 @pytest.fixture
@@ -36,38 +36,6 @@ def settings() -> Settings:
     base = make_settings(auto_approve=False)
     evil = ClientConfig("evil-app", (REDIRECT,), SCOPES, client_secret="3vil", name=XSS_NAME)
     return validate(replace(base, clients=(*base.clients, evil)))
-
-
-# A tiny form reader ------------------------------------------------------------------------
-
-
-@dataclass
-class Form:
-    action: str
-    fields: dict[str, str]
-    buttons: dict[str, list[str]]
-
-
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.forms.append(Form(values.get("action", ""), {}, {}))
-        elif tag == "input" and self.forms and "name" in values:
-            self.forms[-1].fields[values["name"]] = values.get("value", "")
-        elif tag == "button" and self.forms and "name" in values:
-            self.forms[-1].buttons.setdefault(values["name"], []).append(values.get("value", ""))
-
-
-def form_of(response: httpx.Response) -> Form:
-    parser = _FormParser()
-    parser.feed(response.text)
-    assert len(parser.forms) == 1, response.text
-    return parser.forms[0]
 
 
 def is_login_page(response: httpx.Response) -> bool:

@@ -1,0 +1,58 @@
+"""The mock's HTML pages read as a browser reads them: the forms of the login and consent pages.
+
+A small HTMLParser, not regular expressions, so attribute order and escaping do not matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import httpx
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    fields: dict[str, str] = field(default_factory=dict)  # every named input and its value
+    hidden: dict[str, str] = field(default_factory=dict)  # the hidden ones (challenge, csrf)
+    buttons: dict[str, list[str]] = field(default_factory=dict)  # name -> values, in order
+
+    @property
+    def inputs(self) -> set[str]:
+        """The names of the inputs a user fills in (email, password)."""
+        return set(self.fields) - set(self.hidden)
+
+
+class _FormReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.forms.append(Form(values.get("action", ""), values.get("method", "get").lower()))
+        elif not self.forms or "name" not in values:
+            return
+        elif tag == "input":
+            name, value = values["name"], values.get("value", "")
+            self.forms[-1].fields[name] = value
+            if values.get("type") == "hidden":
+                self.forms[-1].hidden[name] = value
+        elif tag == "button":
+            self.forms[-1].buttons.setdefault(values["name"], []).append(values.get("value", ""))
+
+
+def forms_of(response: httpx.Response) -> list[Form]:
+    reader = _FormReader()
+    reader.feed(response.text)
+    return reader.forms
+
+
+def form_of(response: httpx.Response) -> Form:
+    """The page's one form."""
+    forms = forms_of(response)
+    assert len(forms) == 1, response.text
+    return forms[0]
