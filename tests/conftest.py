@@ -55,10 +55,20 @@ def make_settings(auto_approve: bool = True, **server: object) -> Settings:
     return validate(settings)
 
 
+def s256(verifier: str) -> str:
+    """RFC 7636 4.2's S256 challenge, computed here (hashlib), not by the code under test."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 def pkce_pair() -> tuple[str, str]:
+    """A fresh code verifier and its S256 challenge."""
     verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return verifier, s256(verifier)
+
+
+def bearer(token: object) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def pkce_redemption(code: str, verifier: str, client_id: str = "pkce-app") -> dict[str, str]:

@@ -13,7 +13,7 @@ import pytest
 
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.settings import Settings
-from tests.conftest import REDIRECT, make_settings, pkce_pair, query_of
+from tests.conftest import REDIRECT, bearer, make_settings, pkce_pair, query_of
 from tests.pages import Form, form_of
 
 pytestmark = pytest.mark.anyio
@@ -40,10 +40,6 @@ def only_form(response: httpx.Response) -> Form:
     assert {"challenge", "csrf_token"} <= set(form.hidden)
     assert all(form.hidden[name] for name in ("challenge", "csrf_token"))
     return form
-
-
-def bearer(token: object) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def log_in_and_consent(

@@ -6,17 +6,17 @@ code under test, so a drift in mockserver shows up as a failing assertion.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from frameio_oauth_mock.mockserver import MockServer
+from tests.conftest import bearer as bearer
+from tests.conftest import pkce_pair as pkce_pair
+from tests.conftest import query_of as query_of
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 STATE = "state-harness-0001"
@@ -69,16 +69,6 @@ TOKEN_CONTENT_TYPE = "application/json;charset=UTF-8"
 
 def make_mock(**options: Any) -> MockServer:
     return MockServer(clients=CLIENTS, users=USERS, **options)
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def query_of(location: str) -> dict[str, str]:
-    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
 
 
 def redirect_target(location: str) -> str:
@@ -146,10 +136,6 @@ def _with_client(
     if secret is None:
         return {**data, "client_id": client_id}, None
     return data, (client_id, secret)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass

@@ -13,17 +13,13 @@ import pytest
 
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.settings import Settings, UserConfig
-from tests.conftest import REDIRECT, Flow
+from tests.conftest import REDIRECT, Flow, bearer
 
 pytestmark = pytest.mark.anyio
 
 SECRET_APP = ("secret-app", "s3cret")
 USERINFO = "/userinfo"
 ME = "/v2/me"
-
-
-def bearer(token: object) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def user(settings: Settings, email: str = "dev@example.com") -> UserConfig:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from frameio_oauth_mock.mockserver.settings import UserConfig
+from tests.conftest import s256
 from tests.http.authorize_support import (
     BAD_REDIRECT,
     LOGIN_REQUIRED,
@@ -39,7 +40,6 @@ from tests.http.token_support import (
 )
 from tests.property.support import (
     basic_header,
-    s256,
 )
 
 OFFLINE_SCOPES = ("offline", "offline_access")

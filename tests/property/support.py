@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import base64
-import hashlib
 import html
 import re
 from collections import Counter
@@ -155,11 +154,6 @@ def basic_header(client_id: str, secret: str) -> tuple[str, str]:
     """RFC 6749 2.3.1: id and secret form-url-encoded, then Basic (RFC 7617)."""
     raw = f"{quote_plus(client_id, safe='')}:{quote_plus(secret, safe='')}".encode()
     return "authorization", "Basic " + base64.b64encode(raw).decode("ascii")
-
-
-def s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 # Redirects ---------------------------------------------------------------------------------

@@ -18,8 +18,6 @@ Every bug these properties found is kept as an explicit @example (see property 1
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import inspect
 import re
 import string
@@ -50,6 +48,7 @@ from frameio_oauth_mock.mockserver.requestlog import LoggedRequest, fingerprint
 from frameio_oauth_mock.mockserver.settings import ConfigError
 from frameio_oauth_mock.mockserver.testing import MockServer
 from tests.client.conftest import SyncASGITransport
+from tests.conftest import s256
 from tests.property.model import USER
 
 NOW = 1_700_000_000.0
@@ -283,12 +282,6 @@ def start(config: Config) -> tuple[MockServer, Session]:
 
 
 # What the log must show ----------------------------------------------------------------------
-
-
-def s256(verifier: str) -> str:
-    """RFC 7636 4.2, computed here (hashlib), not by the code under test."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def one(params: dict[str, str | list[str]], name: str) -> str | None:

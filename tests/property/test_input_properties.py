@@ -28,6 +28,7 @@ from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.oauth.pkce import check_verifier
 from frameio_oauth_mock.mockserver.settings import ConfigError
 from frameio_oauth_mock.mockserver.testing import MockServer
+from tests.conftest import s256
 from tests.http.authorize_support import (
     WEAK_STATE,
     assert_error_page,
@@ -57,7 +58,6 @@ from tests.property.support import (
     form_fields,
     query_pairs,
     registered_target,
-    s256,
     target_of,
 )
 

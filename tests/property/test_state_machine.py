@@ -52,6 +52,7 @@ from hypothesis.stateful import (
 from frameio_oauth_mock.mockserver.settings import UserConfig
 from frameio_oauth_mock.mockserver.store import TokenState, run_now
 from frameio_oauth_mock.mockserver.testing import MockServer
+from tests.conftest import s256
 from tests.http.authorize_support import (
     ACCESS_DENIED,
     CONSENT_DENIED,
@@ -95,7 +96,6 @@ from tests.property.support import (
     form_fields,
     query_pairs,
     registered_target,
-    s256,
     target_of,
 )
 
