@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
@@ -26,7 +26,10 @@ REDIRECT = "http://127.0.0.1:8765/callback"
 SCOPES = ("account.read", "asset.read", "offline", "openid")
 
 
-def make_settings(auto_approve: bool = True, **server: object) -> Settings:
+def make_settings(
+    auto_approve: bool = True, *, extra_clients: Iterable[ClientConfig] = (), **server: object
+) -> Settings:
+    """One client of each kind (and `extra_clients`), two users, and these server options."""
     clients = (
         ClientConfig("secret-app", (REDIRECT,), SCOPES, client_secret="s3cret", name="Secret App"),
         ClientConfig(
@@ -49,7 +52,7 @@ def make_settings(auto_approve: bool = True, **server: object) -> Settings:
         UserConfig(email="dev@example.com", password="password", name="Dev User"),
         UserConfig(email="other@example.com", password="hunter22", name="Other User"),
     )
-    settings = Settings(clients=clients, users=users).with_server(
+    settings = Settings(clients=(*clients, *extra_clients), users=users).with_server(
         auto_approve=auto_approve, **server
     )
     return validate(settings)

@@ -6,7 +6,6 @@ Every expectation comes from docs/fidelity.md (profile frameio-v2, "Authorizatio
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -14,7 +13,7 @@ import pytest
 
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
-from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair, pkce_redemption
 from tests.http.authorize_support import (
     BAD_REDIRECT,
@@ -43,14 +42,13 @@ STATE = "state-12345"
 @pytest.fixture
 def settings() -> Settings:
     """The shared clients plus one registering IPv4, IPv6 and "localhost" loopback URIs."""
-    base = make_settings(auto_approve=True)
     loopback = ClientConfig(
         "loopback-app",
         (V4_LOOPBACK, V6_LOOPBACK, LOCALHOST_URI),
         SCOPES,
         client_secret="l00p",
     )
-    return validate(replace(base, clients=(*base.clients, loopback)))
+    return make_settings(auto_approve=True, extra_clients=(loopback,))
 
 
 # Helpers -----------------------------------------------------------------------------------

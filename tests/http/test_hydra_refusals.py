@@ -7,14 +7,13 @@ real login, so each is asserted to the letter: status, body or redirect target, 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
 from frameio_oauth_mock.mockserver.oauth.context import Context
-from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 from frameio_oauth_mock.mockserver.store import MemoryStore
 from tests.conftest import REDIRECT, SCOPES, Flow, make_settings, query_of
 from tests.http.authorize_support import assert_error_page
@@ -49,11 +48,10 @@ API = "https://api.example.com/v2"
 @pytest.fixture
 def settings() -> Settings:
     """The shared clients, plus one whitelisting an audience."""
-    base = make_settings(auto_approve=True)
     audience_app = ClientConfig(
         "audience-app", (REDIRECT,), SCOPES, client_secret="aud1", audience=(API,)
     )
-    return validate(replace(base, clients=(*base.clients, audience_app)))
+    return make_settings(auto_approve=True, extra_clients=(audience_app,))
 
 
 def authorize_url(**params: str) -> str:

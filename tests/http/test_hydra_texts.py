@@ -4,13 +4,12 @@ trimming, `state=` on error redirects, PKCE with a method and no challenge."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 
-from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 from tests.conftest import REDIRECT, Flow, make_settings, query_of
 from tests.http.token_support import (
     PKCE_CHALLENGE_ABSENT,
@@ -30,7 +29,6 @@ SECRET_AUTH = ("secret-app", "s3cret")
 
 @pytest.fixture
 def settings() -> Settings:
-    base = make_settings(auto_approve=True)
     service = ClientConfig(
         "service-app",
         (),
@@ -38,7 +36,7 @@ def settings() -> Settings:
         client_secret="s3rvice",
         grant_types=("client_credentials",),
     )
-    return validate(replace(base, clients=(*base.clients, service)))
+    return make_settings(auto_approve=True, extra_clients=(service,))
 
 
 @pytest.mark.parametrize("path", [TOKEN, "/oauth2/revoke", "/oauth2/introspect"])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -17,7 +16,7 @@ from markupsafe import escape
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.interaction import PENDING_TTL
-from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair, pkce_redemption
 from tests.http.authorize_support import ACCESS_DENIED
 from tests.pages import Form, form_of
@@ -33,9 +32,8 @@ XSS_NAME = "<script>alert('name')</script> & \"Co\""
 @pytest.fixture
 def settings() -> Settings:
     """Interactive mode, plus a client whose display name is an XSS payload."""
-    base = make_settings(auto_approve=False)
     evil = ClientConfig("evil-app", (REDIRECT,), SCOPES, client_secret="3vil", name=XSS_NAME)
-    return validate(replace(base, clients=(*base.clients, evil)))
+    return make_settings(auto_approve=False, extra_clients=(evil,))
 
 
 def is_login_page(response: httpx.Response) -> bool:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import replace
 from urllib.parse import quote_plus
 
 import httpx
 import pytest
 
-from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 from tests.conftest import REDIRECT, SCOPES, Flow, make_settings, pkce_pair
 from tests.http.token_support import (
     ID_DECODE,
@@ -33,13 +32,12 @@ PLUS_SECRET = "a+b"
 
 @pytest.fixture
 def settings() -> Settings:
-    base = make_settings()
     extra = (
         ClientConfig(ODD_ID, (REDIRECT,), SCOPES, client_secret=ODD_SECRET),
         ClientConfig("space-app", (REDIRECT,), SCOPES, client_secret=SPACE_SECRET),
         ClientConfig("plus-app", (REDIRECT,), SCOPES, client_secret=PLUS_SECRET),
     )
-    return validate(replace(base, clients=(*base.clients, *extra)))
+    return make_settings(extra_clients=extra)
 
 
 def code_request(code: str, **extra: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ test_token_refresh.py.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import urlencode
 
 import httpx
@@ -18,7 +17,7 @@ from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.oauth.pkce import s256_challenge
 from frameio_oauth_mock.mockserver.profiles import FRAMEIO_V2
-from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 from tests.conftest import REDIRECT, SCOPES, Flow, make_settings, pkce_pair
 from tests.http.token_support import (
     CODE_OTHER_CLIENT,
@@ -56,7 +55,6 @@ FORGED_CODE = "ory_ac_" + "A" * 43 + "." + "B" * 43
 
 @pytest.fixture
 def settings() -> Settings:
-    base = make_settings()
     code_only = ClientConfig(
         "code-only-app",
         (REDIRECT,),
@@ -71,7 +69,7 @@ def settings() -> Settings:
         client_secret="r3fresh",
         grant_types=("refresh_token",),
     )
-    return validate(replace(base, clients=(*base.clients, code_only, refresh_only)))
+    return make_settings(extra_clients=(code_only, refresh_only))
 
 
 def code_request(code: str, **extra: str) -> dict[str, str]:

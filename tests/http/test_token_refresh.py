@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import httpx
 import pytest
 
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
-from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
+from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 from tests.conftest import REDIRECT, SCOPES, Flow, make_settings
 from tests.http.token_support import (
     REFRESH_EXPIRED,
@@ -33,7 +31,6 @@ REFRESH_TTL = 30 * DAY
 
 @pytest.fixture
 def settings() -> Settings:
-    base = make_settings()
     code_only = ClientConfig(
         "code-only-app",
         (REDIRECT,),
@@ -41,7 +38,7 @@ def settings() -> Settings:
         client_secret="c0de",
         grant_types=("authorization_code",),
     )
-    return validate(replace(base, clients=(*base.clients, code_only)))
+    return make_settings(extra_clients=(code_only,))
 
 
 def refresh_request(token: object, **extra: str) -> dict[str, str]:
