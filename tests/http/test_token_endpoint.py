@@ -20,6 +20,7 @@ from frameio_oauth_mock.mockserver.profiles import FRAMEIO_V2
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 from tests.conftest import REDIRECT, SCOPES, Flow, make_settings, pkce_pair
 from tests.http.token_support import (
+    CODE_ONLY_APP,
     CODE_OTHER_CLIENT,
     CODE_USED,
     DEFAULT_HINT,
@@ -55,13 +56,6 @@ FORGED_CODE = "ory_ac_" + "A" * 43 + "." + "B" * 43
 
 @pytest.fixture
 def settings() -> Settings:
-    code_only = ClientConfig(
-        "code-only-app",
-        (REDIRECT,),
-        SCOPES,
-        client_secret="c0de",
-        grant_types=("authorization_code",),
-    )
     refresh_only = ClientConfig(
         "refresh-only-app",
         (REDIRECT,),
@@ -69,7 +63,7 @@ def settings() -> Settings:
         client_secret="r3fresh",
         grant_types=("refresh_token",),
     )
-    return make_settings(extra_clients=(code_only, refresh_only))
+    return make_settings(extra_clients=(CODE_ONLY_APP, refresh_only))
 
 
 def code_request(code: str, **extra: str) -> dict[str, str]:

@@ -7,9 +7,10 @@ import pytest
 
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
-from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
-from tests.conftest import REDIRECT, SCOPES, Flow, make_settings
+from frameio_oauth_mock.mockserver.settings import Settings
+from tests.conftest import Flow, make_settings
 from tests.http.token_support import (
+    CODE_ONLY_APP,
     REFRESH_EXPIRED,
     REFRESH_INVALID,
     REFRESH_OTHER_CLIENT,
@@ -31,14 +32,7 @@ REFRESH_TTL = 30 * DAY
 
 @pytest.fixture
 def settings() -> Settings:
-    code_only = ClientConfig(
-        "code-only-app",
-        (REDIRECT,),
-        SCOPES,
-        client_secret="c0de",
-        grant_types=("authorization_code",),
-    )
-    return make_settings(extra_clients=(code_only,))
+    return make_settings(extra_clients=(CODE_ONLY_APP,))
 
 
 def refresh_request(token: object, **extra: str) -> dict[str, str]:

@@ -14,9 +14,15 @@ from urllib.parse import quote_plus
 import httpx
 
 from frameio_oauth_mock.mockserver.oauth.context import Context
+from frameio_oauth_mock.mockserver.settings import ClientConfig
 from frameio_oauth_mock.mockserver.store import run_now
+from tests.conftest import REDIRECT, SCOPES
 
 TOKEN = "/oauth2/token"
+# A confidential client allowed authorization_code but not refresh_token.
+CODE_ONLY_APP = ClientConfig(
+    "code-only-app", (REDIRECT,), SCOPES, client_secret="c0de", grant_types=("authorization_code",)
+)
 
 # Profile frameio-v2, "Token endpoint": the base descriptions (fosite's errors.go), which
 # every hint is appended to after one space.
