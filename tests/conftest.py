@@ -89,6 +89,12 @@ def query_of(location: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
 
 
+def redirect_target(location: str) -> str:
+    """scheme://host/path of a redirect, without its query."""
+    parts = urlsplit(location)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
 @pytest.fixture
 def mock(server: MockServer) -> MockServer:
     """The module's `server` (a MockServer fixture the module defines, usually module-scoped

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -17,6 +16,7 @@ from frameio_oauth_mock.mockserver import MockServer
 from tests.conftest import bearer as bearer
 from tests.conftest import pkce_pair as pkce_pair
 from tests.conftest import query_of as query_of
+from tests.conftest import redirect_target as redirect_target
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 STATE = "state-harness-0001"
@@ -69,11 +69,6 @@ TOKEN_CONTENT_TYPE = "application/json;charset=UTF-8"
 
 def make_mock(**options: Any) -> MockServer:
     return MockServer(clients=CLIENTS, users=USERS, **options)
-
-
-def redirect_target(location: str) -> str:
-    parts = urlsplit(location)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 def hidden_field(html: str, name: str) -> str:

@@ -14,7 +14,14 @@ import pytest
 from frameio_oauth_mock.mockserver.clock import Clock
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
-from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair, pkce_redemption
+from tests.conftest import (
+    REDIRECT,
+    SCOPES,
+    make_settings,
+    pkce_pair,
+    pkce_redemption,
+    redirect_target,
+)
 from tests.http.authorize_support import (
     BAD_REDIRECT,
     PKCE_MISSING,
@@ -79,12 +86,6 @@ def full_query(location: str) -> dict[str, str]:
     return dict(pairs)
 
 
-def target_of(location: str) -> str:
-    """scheme://host/path of a redirect, without its query."""
-    parts = urlsplit(location)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
 def assert_error_redirect(
     response: httpx.Response,
     error: str,
@@ -95,7 +96,7 @@ def assert_error_redirect(
     """Refused back to the (trusted) redirect_uri: 303 with error, error_description, state."""
     assert response.status_code == 303, response.text
     location = response.headers["location"]
-    assert target_of(location) == target_of(target)
+    assert redirect_target(location) == redirect_target(target)
     query = full_query(location)
     # fosite always sets state on an error redirect: `state=` when none was sent.
     expected = {"error": error, "error_description": description, "state": state or ""}
@@ -107,7 +108,7 @@ def assert_error_redirect(
 def code_of(response: httpx.Response, target: str = REDIRECT) -> dict[str, str]:
     assert response.status_code == 303, response.text
     location = response.headers["location"]
-    assert target_of(location) == target_of(target)
+    assert redirect_target(location) == redirect_target(target)
     query = full_query(location)
     assert "error" not in query
     assert query["code"].startswith("ory_ac_")
