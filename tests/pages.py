@@ -56,3 +56,11 @@ def form_of(response: httpx.Response) -> Form:
     forms = forms_of(response)
     assert len(forms) == 1, response.text
     return forms[0]
+
+
+def is_login_page(response: httpx.Response) -> bool:
+    return 'name="password"' in response.text
+
+
+def is_consent_page(response: httpx.Response) -> bool:
+    return 'value="allow"' in response.text and 'name="password"' not in response.text

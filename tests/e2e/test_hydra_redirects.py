@@ -16,7 +16,7 @@ import jwt
 import pytest
 
 from frameio_oauth_mock.mockserver.testing import MockServer
-from tests.http.test_login_consent import form_of, is_consent_page, is_login_page
+from tests.pages import form_of, is_consent_page, is_login_page
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 LOGGED_OUT = "http://127.0.0.1:8765/logged-out"

@@ -19,9 +19,8 @@ from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings, validate
 from tests.conftest import REDIRECT, SCOPES, make_settings
 from tests.http.authorize_support import assert_error_page
-from tests.http.test_login_consent import is_consent_page, is_login_page
 from tests.http.token_support import INVALID_REQUEST
-from tests.pages import form_of
+from tests.pages import form_of, is_consent_page, is_login_page
 
 pytestmark = pytest.mark.anyio
 

@@ -17,7 +17,6 @@ from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 from frameio_oauth_mock.mockserver.store import MemoryStore
 from tests.conftest import REDIRECT, SCOPES, Flow, make_settings, query_of
 from tests.http.authorize_support import assert_error_page
-from tests.http.test_login_consent import is_login_page
 from tests.http.token_support import (
     INVALID_REQUEST,
     SHORT_NONCE,
@@ -25,7 +24,7 @@ from tests.http.token_support import (
     expect_error,
     expect_tokens,
 )
-from tests.pages import form_of
+from tests.pages import form_of, is_login_page
 
 pytestmark = pytest.mark.anyio
 

@@ -19,7 +19,7 @@ from frameio_oauth_mock.mockserver.oauth.interaction import PENDING_TTL
 from frameio_oauth_mock.mockserver.settings import ClientConfig, Settings
 from tests.conftest import REDIRECT, SCOPES, make_settings, pkce_pair, pkce_redemption
 from tests.http.authorize_support import ACCESS_DENIED
-from tests.pages import Form, form_of
+from tests.pages import Form, form_of, is_consent_page, is_login_page
 
 pytestmark = pytest.mark.anyio
 
@@ -34,14 +34,6 @@ def settings() -> Settings:
     """Interactive mode, plus a client whose display name is an XSS payload."""
     evil = ClientConfig("evil-app", (REDIRECT,), SCOPES, client_secret="3vil", name=XSS_NAME)
     return make_settings(auto_approve=False, extra_clients=(evil,))
-
-
-def is_login_page(response: httpx.Response) -> bool:
-    return 'name="password"' in response.text
-
-
-def is_consent_page(response: httpx.Response) -> bool:
-    return 'value="allow"' in response.text and 'name="password"' not in response.text
 
 
 def error_of(response: httpx.Response) -> tuple[str, str]:

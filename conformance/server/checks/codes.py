@@ -310,9 +310,19 @@ def _wait_for(ctx: ServerContext, seconds: float, option: str) -> None:
     time.sleep(seconds)
 
 
+def _redeem_after(ctx: ServerContext, wait: float, option: str) -> tuple[Call, Call]:
+    """A code redeemed `wait` seconds after it was issued, and the positive control after
+    the wait: a code obtained then and redeemed at once, which must work, so a refusal of
+    the old one is about its age, not a server that stopped issuing."""
+    client = ctx.primary
+    controls.require(ctx, client, "tokens")
+    got = obtain_code(ctx, client)
+    _wait_for(ctx, wait, option)
+    late = redeem(ctx, got)
+    return late, _fresh_code_works(ctx, client, wait)
+
+
 def _fresh_code_works(ctx: ServerContext, client: ClientSpec, wait: float) -> Call:
-    """The positive control after a wait: a code obtained now and redeemed at once works,
-    so a refusal of the old one is about its age, not a server that stopped issuing."""
     call = redeem(ctx, obtain_code(ctx, client))
     if not issued(call):
         raise not_decidable(
@@ -336,14 +346,13 @@ def code_lifetime(ctx: ServerContext) -> Verdict:
             "needs waiting out the code's lifetime; set options.code_expiry_wait (e.g. 601) "
             "to decide"
         )
-    client = ctx.primary
-    controls.require(ctx, client, "tokens")
-    got = obtain_code(ctx, client)
-    _wait_for(ctx, wait, "code_expiry_wait")
-    call = redeem(ctx, got)
-    control = _fresh_code_works(ctx, client, wait).evidence("a fresh code, redeemed at once")
+    call, control = _redeem_after(ctx, wait, "code_expiry_wait")
     if not issued(call):
-        return Verdict.passed(f"the code had expired after {wait:g}s", call.evidence(), control)
+        return Verdict.passed(
+            f"the code had expired after {wait:g}s",
+            call.evidence(),
+            control.evidence("a fresh code, redeemed at once"),
+        )
     if wait > 600:
         return Verdict.warned(f"the code still worked after {wait:g}s", call.evidence())
     return Verdict.not_decidable(
@@ -364,13 +373,8 @@ def configured_code_expiry(ctx: ServerContext) -> Verdict:
             "needs the code lifetime the server is configured with; set options.code_lifetime "
             "(seconds) to decide"
         )
-    client = ctx.primary
-    controls.require(ctx, client, "tokens")
-    got = obtain_code(ctx, client)
     wait = lifetime + EXPIRY_MARGIN
-    _wait_for(ctx, wait, "code_lifetime + 1s")
-    late = redeem(ctx, got)
-    control = _fresh_code_works(ctx, client, wait)
+    late, control = _redeem_after(ctx, wait, "code_lifetime + 1s")
     verdict = grade(
         [grant_refusal(f"a code redeemed {wait:g}s after it was issued", late)],
         f"expired (configured lifetime {lifetime:g}s)",
