@@ -1,10 +1,17 @@
-"""The mock's HTML pages read as a browser reads them: the forms of the login and consent pages.
+"""The mock's HTML pages read as a browser reads them: the forms of the login and consent pages,
+and the auto-submitting page of response_mode=form_post.
 
-A small HTMLParser, not regular expressions, so attribute order and escaping do not matter.
+The login and consent forms are read with a small HTMLParser, not regular expressions, so
+attribute order and escaping do not matter; the form_post page is matched exactly, because
+its markup (and the hash of its one script in the CSP) is what a browser runs.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -64,3 +71,19 @@ def is_login_page(response: httpx.Response) -> bool:
 
 def is_consent_page(response: httpx.Response) -> bool:
     return 'value="allow"' in response.text and 'name="password"' not in response.text
+
+
+def form_post_page(response: httpx.Response) -> tuple[str, dict[str, str]]:
+    """The auto-submitting page's form target and fields, after checking its headers."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "location" not in response.headers
+    assert response.headers["cache-control"] == "no-store"
+    script = re.search(r"<script>(.*?)</script>", response.text, re.S)
+    assert script is not None, response.text
+    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in response.headers["content-security-policy"]
+    action = re.search(r'<form method="post" action="([^"]*)">', response.text)
+    assert action is not None, response.text
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', response.text)
+    return html.unescape(action.group(1)), {k: html.unescape(v) for k, v in fields}

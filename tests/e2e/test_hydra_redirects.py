@@ -4,10 +4,6 @@ places that matter (status, Location, headers), for the behaviours of docs/fidel
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
-import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -16,7 +12,8 @@ import jwt
 import pytest
 
 from frameio_oauth_mock.mockserver.testing import MockServer
-from tests.pages import form_of, is_consent_page, is_login_page
+from tests.http.authorize_support import scope_refused
+from tests.pages import form_of, form_post_page, is_consent_page, is_login_page
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 LOGGED_OUT = "http://127.0.0.1:8765/logged-out"
@@ -128,30 +125,13 @@ def test_fragment_mode_error_is_a_303_with_the_error_in_the_fragment(
     assert_redirect_headers(response)
     query = {
         "error": "invalid_scope",
-        "error_description": "The requested scope is invalid, unknown, or malformed. The OAuth "
-        "2.0 Client is not allowed to request scope 'team.delete'.",
+        "error_description": scope_refused("team.delete"),
         "state": STATE,
     }
     assert response.headers["location"] == f"{REDIRECT}#{urlencode(sorted(query.items()))}"
 
 
 # response_mode=form_post -------------------------------------------------------------------
-
-
-def form_post_page(response: httpx.Response) -> tuple[str, dict[str, str]]:
-    """The auto-submitting page's form target and fields, after checking its headers."""
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "text/html; charset=utf-8"
-    assert "location" not in response.headers
-    assert response.headers["cache-control"] == "no-store"
-    script = re.search(r"<script>(.*?)</script>", response.text, re.S)
-    assert script is not None, response.text
-    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
-    assert f"script-src 'sha256-{digest}'" in response.headers["content-security-policy"]
-    action = re.search(r'<form method="post" action="([^"]*)">', response.text)
-    assert action is not None, response.text
-    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', response.text)
-    return html.unescape(action.group(1)), {k: html.unescape(v) for k, v in fields}
 
 
 def test_form_post_mode_success_is_a_page_posting_code_scope_and_state(
