@@ -17,6 +17,7 @@ from frameio_oauth_mock.mockserver.oauth.minting import mint
 from frameio_oauth_mock.mockserver.oauth.params import (
     AUTHORIZE_PARAMETERS,
     audiences,
+    go_len,
     single_values,
     split_scope,
 )
@@ -126,10 +127,12 @@ def validate_authorization_request(
             raise refuse(
                 "invalid_scope", f"The OAuth 2.0 Client is not allowed to request scope '{scope}'."
             )
-    audience = audiences(items) if profile.checks_audience else ()
-    audience_error = check_audience(audience, client.audience)
-    if audience_error is not None:
-        raise refuse(audience_error.error, audience_error.hint)
+    # single_values keeps every nonempty name: without an `audience` there is none to check.
+    audience = audiences(items) if profile.checks_audience and "audience" in params else ()
+    if audience:
+        audience_error = check_audience(audience, client.audience)
+        if audience_error is not None:
+            raise refuse(audience_error.error, audience_error.hint)
     response_type = " ".join(split_scope(params.get("response_type")))
     response_type = response_type or profile.default_response_type or ""
     if not response_type:
@@ -144,8 +147,7 @@ def validate_authorization_request(
             "invalid_request",
             f"Request parameter 'state' must be at most {profile.state_max_length} characters.",
         )
-    # fosite compares Go's len(state): UTF-8 bytes, not characters.
-    if len(state.encode("utf-8", "surrogateescape")) < profile.state_min_length:
+    if go_len(state) < profile.state_min_length:
         raise refuse(
             "invalid_state",
             f"Request parameter 'state' must be at least be {profile.state_min_length} "
@@ -170,12 +172,20 @@ def validate_authorization_request(
         login_hint=params.get("login_hint"),
         issuer=issuer,
         response_mode=response_mode,
-        prompt=frozenset(params.get("prompt", "").split(" ")),  # Hydra splits on spaces only
+        prompt=_prompt(params.get("prompt")),
         max_age=_max_age(params.get("max_age")),
         acr_values=params.get("acr_values"),
         audience=audience,
         requested_at=ctx.clock.now(),
     )
+
+
+_NO_PROMPT = frozenset([""])
+
+
+def _prompt(value: str | None) -> frozenset[str]:
+    # Hydra splits on spaces only; most requests send no prompt at all.
+    return frozenset(value.split(" ")) if value else _NO_PROMPT
 
 
 def _max_age(value: str | None) -> int | None:
@@ -195,6 +205,8 @@ async def issue_code(
 ) -> AuthorizationResponse:
     """Record the approved grant and answer with the redirect carrying code, scope and state."""
     now = ctx.clock.now()
+    code_ttl = ctx.code_ttl
+    profile = ctx.profile
     grant = Grant(
         id=ctx.tokens.opaque_id(),
         client_id=request.client.client_id,
@@ -209,10 +221,10 @@ async def issue_code(
         session_id=session_id,
         acr="0" if request.acr_values else None,
     )
-    code = mint(ctx, "code", grant, now, ctx.code_ttl)
-    await ctx.store.add_code(CodeRecord(code, grant, expires_at=now + ctx.code_ttl), now)
+    code = mint(ctx, "code", grant, now, code_ttl)
+    await ctx.store.add_code(CodeRecord(code, grant, expires_at=now + code_ttl), now)
     params = {"code": code}
-    if ctx.profile.response_has_scope:
+    if profile.response_has_scope:
         params["scope"] = " ".join(request.scopes)
     if request.state:
         params["state"] = request.state

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hmac
 import re
@@ -33,8 +32,9 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     if not authorization or authorization[:6].lower() != "basic ":
         return None
     try:
-        decoded = base64.b64decode(authorization[6:], validate=True)
-    except (binascii.Error, ValueError):
+        # base64.b64decode(..., validate=True) without its wrapper: the same strict decoder.
+        decoded = binascii.a2b_base64(authorization[6:].encode("ascii"), strict_mode=True)
+    except (binascii.Error, ValueError):  # ValueError: UnicodeEncodeError, not ASCII
         return None
     text = decoded.decode("utf-8", errors="surrogateescape")
     if ":" not in text:

@@ -47,8 +47,9 @@ async def handle_token_request(ctx: Context, request: EndpointRequest) -> TokenR
     handler = _HANDLERS.get(grant_type)
     if handler is None or grant_type not in profile.grant_types:
         raise OAuthError(profile.unknown_grant_error, profile.unknown_grant_hint)
+    clients = ctx.clients
     client = authenticate_client(
-        ctx.clients, request.authorization, params, profile.secret_methods_interchangeable
+        clients, request.authorization, params, profile.secret_methods_interchangeable
     )
     # fosite's client_credentials handler checks scopes first and the grant last.
     if grant_type != "client_credentials":
@@ -107,15 +108,18 @@ async def issue_without_authorization(
 
 async def _redeem_code(ctx: Context, issuance: _Issuance, params: dict[str, str]) -> None:
     client, now = issuance.client, issuance.now
+    profile, clients = ctx.profile, ctx.clients
 
     def check(record: CodeRecord | None) -> None:
-        if record is not None and not ctx.owns(record.grant):
-            raise invalid_grant()  # another profile's code is unknown here
-        if record is not None and record.redeemed:
-            raise CredentialReused(record.grant.id)
-        if record is None or now >= record.expires_at:
+        if record is None:
             raise invalid_grant()
         grant = record.grant
+        if grant.client_id not in clients:
+            raise invalid_grant()  # another profile's code is unknown here
+        if record.redeemed:
+            raise CredentialReused(grant.id)
+        if now >= record.expires_at:
+            raise invalid_grant()
         if grant.client_id != client.client_id:
             raise invalid_grant(
                 "The OAuth 2.0 Client ID from this request does not match the one from the "
@@ -124,7 +128,7 @@ async def _redeem_code(ctx: Context, issuance: _Issuance, params: dict[str, str]
         sent_redirect = params.get("redirect_uri")
         if (
             grant.redirect_uri is not None
-            and (sent_redirect is not None or ctx.profile.token_requires_redirect_uri)
+            and (sent_redirect is not None or profile.token_requires_redirect_uri)
             and sent_redirect != grant.redirect_uri
         ):
             raise invalid_grant(
@@ -142,9 +146,10 @@ async def _redeem_code(ctx: Context, issuance: _Issuance, params: dict[str, str]
                 grant.code_challenge_method if recorded else None,
                 params.get("code_verifier"),
                 recorded,
-                required=client.is_public or ctx.profile.require_pkce,
+                required=client.is_public or profile.require_pkce,
             )
-            check_nonce(ctx.profile, grant)
+            if grant.nonce:  # only a nonce can be too short
+                check_nonce(profile, grant)
         except OAuthError as error:
             raise PkceConsumed(error) from None
 
@@ -153,13 +158,14 @@ async def _redeem_code(ctx: Context, issuance: _Issuance, params: dict[str, str]
 
 async def _refresh(ctx: Context, issuance: _Issuance, params: dict[str, str]) -> None:
     client, now = issuance.client, issuance.now
+    clients = ctx.clients
 
     def check(token: TokenRecord | None) -> None:
         if (
             token is None
             or token.kind != "refresh_token"
             or token.state is TokenState.REVOKED
-            or not ctx.owns(token.grant)
+            or token.grant.client_id not in clients  # another profile's token is unknown here
         ):
             raise invalid_grant("The refresh token is malformed or not valid.")
         if token.state is TokenState.ROTATED:

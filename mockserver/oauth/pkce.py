@@ -8,6 +8,7 @@ import hmac
 import re
 
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError, invalid_grant
+from frameio_oauth_mock.mockserver.oauth.params import go_len
 
 _VERIFIER_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~]*")
 
@@ -41,7 +42,7 @@ def check_verifier(
     if not challenge and not verifier:
         return
     verifier = verifier or ""
-    size = len(verifier.encode("utf-8", "surrogateescape"))  # fosite: Go's len, in bytes
+    size = go_len(verifier)
     if size < 43:
         raise invalid_grant("The PKCE code verifier must be at least 43 characters.")
     if size > 128:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 from frameio_oauth_mock.mockserver.credentials import scheme_problem
@@ -97,12 +98,18 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def _quote(text: str) -> str:
-    return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
+    if _UNRESERVED.fullmatch(text):
+        return text
+    # The rest is mostly the same few scope strings and issuers again and again.
+    return _quote_plus_cached(text) if len(text) <= 256 else quote_plus(text)
+
+
+_quote_plus_cached = lru_cache(maxsize=256)(quote_plus)
 
 
 def urlencode(pairs: Iterable[tuple[str, str]]) -> str:
     """urllib.parse.urlencode for text pairs, the same output, sooner for unreserved text."""
-    return "&".join(f"{_quote(name)}={_quote(value)}" for name, value in pairs)
+    return "&".join([f"{_quote(name)}={_quote(value)}" for name, value in pairs])
 
 
 def with_query(uri: str, params: Mapping[str, str]) -> str:
