@@ -7,27 +7,17 @@ stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlencode, urlsplit
 
-from frameio_oauth_mock.mockserver import summary
-from frameio_oauth_mock.mockserver.environment import (
-    CONFIG_VARIABLE,
-    JSON_CONFIG_VARIABLE,
-    json_config,
-    server_options,
-)
-from frameio_oauth_mock.mockserver.settings import (
-    ConfigError,
-    ServerSettings,
-    Settings,
-    demo_settings,
-    load_config,
-    store_url_problem,
-)
+# The server's modules are imported by the functions that use them, once main() has turned the
+# garbage collector off for start-up.
+if TYPE_CHECKING:
+    from frameio_oauth_mock.mockserver.settings import ServerSettings, Settings
 
 PROG = "frameio-mock"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -71,6 +61,8 @@ class _VersionAction(argparse.Action):
 def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; `login` and `conformance` are added only when `command` may need them,
     so `serve` starts without importing the client library or the conformance suite."""
+    from frameio_oauth_mock.mockserver.environment import CONFIG_VARIABLE
+
     parser = _Parser(prog=PROG, description="A local, faithful Frame.io OAuth 2 server.")
     parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -138,6 +130,18 @@ def _serve_settings(
 ) -> tuple[Settings, str | None]:
     """Settings from the config file, the inline JSON or the demo, then the FRAMEIO_MOCK_*
     variables, then the flags; and where the configuration came from (None: the demo)."""
+    from frameio_oauth_mock.mockserver.environment import (
+        CONFIG_VARIABLE,
+        JSON_CONFIG_VARIABLE,
+        json_config,
+        server_options,
+    )
+    from frameio_oauth_mock.mockserver.settings import (
+        demo_settings,
+        load_config,
+        store_url_problem,
+    )
+
     environ = os.environ if environ is None else environ
     inline = environ.get(JSON_CONFIG_VARIABLE) or None
     if inline is not None and args.config is not None:
@@ -219,8 +223,9 @@ def _describe_control_api(server: ServerSettings, loopback_only: bool) -> str:
     return "Control API /_mock/ is on (loopback only, no token needed)"
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, collecting: bool) -> int:
     # Imported here so `--help` and config errors answer without loading the server stack.
+    from frameio_oauth_mock.mockserver import summary
     from frameio_oauth_mock.mockserver.serving import (
         BindError,
         NotifyingServer,
@@ -258,20 +263,45 @@ def _serve(args: argparse.Namespace) -> int:
         print(_describe_control_api(server_options, exposure.loopback_only), flush=True)
         print(f"{PROG} ({settings.profile.name}, {mode}) listening on {url}", flush=True)
 
-    server = NotifyingServer(uvicorn_config(app, server_options.log_level), on_ready=announce)
-    tune_gc_for_serving()
+    def ready() -> None:
+        # What start-up built lives as long as the process: frozen out of the collector's
+        # sight, then the collector is on again (main turned it off).
+        tune_gc_for_serving()
+        if collecting:
+            gc.enable()
+        announce()
+
+    server = NotifyingServer(uvicorn_config(app, server_options.log_level), on_ready=ready)
     server.run(sockets=[sock])
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Start-up (imports, settings, the app, uvicorn's own) allocates tens of thousands of
+    # objects that live as long as the process and next to no garbage; the collector would
+    # walk them dozens of times, about 7 ms of every `serve` start. `serve` turns it on again
+    # once it is ready; every other path (and a failed start) on the way out.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(argv, collecting)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(argv: Sequence[str] | None, collecting: bool) -> int:
+    from frameio_oauth_mock.mockserver.settings import ConfigError
+
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = next((word for word in arguments if not word.startswith("-")), None)
     parser = _build_parser(command)
     try:
         args = parser.parse_args(arguments)
         if args.command == "serve":
-            return _serve(args)
+            return _serve(args, collecting)
+        if collecting:  # login and conformance run long and make garbage like any program
+            gc.enable()
         if args.command == "login":
             from frameio_oauth_mock.client._cli import run_login
 

@@ -3,7 +3,6 @@ are reported at the end. Shared by the server's configuration and the conformanc
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,8 @@ class TomlTable:
 
 def read_toml_file(path: str | Path, error: type[Exception]) -> dict[str, Any]:
     """The parsed document; every way reading it can fail is one `error` naming the file."""
+    import tomllib  # here: the demo and inline-JSON starts read no file
+
     source = str(path)
     try:
         raw = Path(path).read_bytes()
