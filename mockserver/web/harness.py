@@ -13,7 +13,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 
 from frameio_oauth_mock.mockserver.faults import (
     ChangedMembers,
@@ -26,9 +29,14 @@ from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.v4api import error_body as v4_error_body
 from frameio_oauth_mock.mockserver.requestlog import RawRequest, raw_header
 from frameio_oauth_mock.mockserver.web import refusals
-from frameio_oauth_mock.mockserver.web.forms import PARSED_FORM_KEY, PARSED_QUERY_KEY
+from frameio_oauth_mock.mockserver.web.forms import (
+    PARSED_FORM_KEY,
+    PARSED_QUERY_KEY,
+    parse_pairs,
+)
 from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 from frameio_oauth_mock.mockserver.web.responses import json_body
+from frameio_oauth_mock.mockserver.web.routing import Endpoint, ExactPathRouter
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -87,12 +95,12 @@ class HarnessMiddleware:
         started = time.perf_counter()
         body = await _read_body(receive)
         raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
-        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        query = parse_pairs(scope.get("query_string", b"").decode("latin-1"))
         scope[PARSED_QUERY_KEY] = query
         form: list[tuple[str, str]] = []
         content_type = raw_header(raw_headers, b"content-type") or ""
         if content_type.startswith("application/x-www-form-urlencoded"):
-            form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+            form = parse_pairs(body.decode("utf-8", "replace"))
             scope[PARSED_FORM_KEY] = form  # the endpoints read this instead of parsing again
         v4_ctx = next(
             (found for prefix, found in self.v4_prefixes.items() if path.startswith(prefix)), None
@@ -174,7 +182,11 @@ class HarnessMiddleware:
                 fault = await self.harness.firing(
                     endpoint, entry.client_id, entry.grant_type, tampering=False
                 )
-            if fault is None:
+            direct = None if fault is not None else _direct_endpoint(scope)
+            if direct is not None:
+                response = await _answer_of(direct, Request(scope, replay, recording_send))
+                await response(scope, replay, recording_send)
+            elif fault is None:
                 await self.app(scope, replay, recording_send)
             else:
                 entry.fault = fault.id
@@ -295,6 +307,25 @@ def _with_members(content: bytes, members: dict[str, Any]) -> bytes:
         else:
             document[name] = value
     return json_body(document)
+
+
+def _direct_endpoint(scope: Scope) -> Endpoint | None:
+    """The endpoint the app's router takes this request to from its exact-path table, if it
+    does: then the harness calls it itself, without the exception and routing layers
+    Starlette puts in between. The router is read from the app each time, so an app whose
+    router was swapped (tests compare the table with Starlette's scan) routes as it says."""
+    router = getattr(scope.get("app"), "router", None)
+    return router.direct(scope) if isinstance(router, ExactPathRouter) else None
+
+
+async def _answer_of(endpoint: Endpoint, request: Request) -> Response:
+    """The endpoint's answer; an HTTPException becomes the answer ExceptionMiddleware gives."""
+    try:
+        return await endpoint(request)
+    except HTTPException as error:
+        if error.status_code in {204, 304}:
+            return Response(status_code=error.status_code, headers=error.headers)
+        return PlainTextResponse(error.detail, status_code=error.status_code, headers=error.headers)
 
 
 async def _read_body(receive: Receive) -> bytes:

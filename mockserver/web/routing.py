@@ -70,17 +70,28 @@ class ExactPathRouter(Router):
         super().__init__(routes=routes)
         self._exact = exact_routes(self.routes)
 
+    def direct(self, scope: Scope) -> Endpoint | None:
+        """The endpoint the table gives this request (scope filled in as the scan would), or
+        None when the request is left to the scan. Callers that take it call it with a
+        Request and send its Response themselves (the harness does, skipping the layers
+        between it and the endpoint)."""
+        if scope["type"] != "http" or scope.get("root_path"):
+            return None
+        method = scope["method"]
+        for route in self._exact.get(scope["path"], ()):
+            if route.methods is None or method in route.methods:
+                scope.setdefault("router", self)
+                scope["route"] = route
+                scope["endpoint"] = route.endpoint
+                scope["path_params"] = dict(scope.get("path_params", {}))
+                endpoint: Endpoint = route.endpoint
+                return endpoint
+        return None
+
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope.get("root_path"):
-            method = scope["method"]
-            for route in self._exact.get(scope["path"], ()):
-                if route.methods is None or method in route.methods:
-                    scope.setdefault("router", self)
-                    scope["route"] = route
-                    scope["endpoint"] = route.endpoint
-                    scope["path_params"] = dict(scope.get("path_params", {}))
-                    endpoint: Endpoint = route.endpoint
-                    response = await endpoint(Request(scope, receive, send))
-                    await response(scope, receive, send)
-                    return
-        await super().app(scope, receive, send)
+        endpoint = self.direct(scope)
+        if endpoint is None:
+            await super().app(scope, receive, send)
+            return
+        response = await endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
