@@ -14,9 +14,8 @@ from frameio_oauth_mock.mockserver.settings import Settings
 from frameio_oauth_mock.mockserver.store.opening import open_store
 from frameio_oauth_mock.mockserver.web.authorize import AuthorizationPages
 from frameio_oauth_mock.mockserver.web.control import ControlAPI
-from frameio_oauth_mock.mockserver.web.door import Door
 from frameio_oauth_mock.mockserver.web.exposure import Exposure
-from frameio_oauth_mock.mockserver.web.harness import HarnessMiddleware
+from frameio_oauth_mock.mockserver.web.front import Front
 from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 from frameio_oauth_mock.mockserver.web.inspector import Inspector
 from frameio_oauth_mock.mockserver.web.logout import LogoutEndpoint
@@ -61,12 +60,8 @@ def create_app(
     ]
     routes += [Route("/health", health, methods=["GET", "HEAD"]), *control.routes()]
     routes += Inspector(context, exposure, harness).routes()
-    # The door outermost (CORS, then the limits that bound what everything inside reads):
-    # preflights are answered before the request log and faults see them.
-    middleware = [
-        Middleware(Door, ctx=context),
-        Middleware(HarnessMiddleware, ctx=context, harness=harness),
-    ]
+    # The front (front.py): CORS, the request limits, the request log and faults.
+    middleware = [Middleware(Front, ctx=context, harness=harness)]
     app = Starlette(middleware=middleware)
     app.router = ExactPathRouter(routes)  # before the first request builds the stack
     app.state.context = context

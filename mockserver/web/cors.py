@@ -5,7 +5,7 @@ credentials; Frame.io's legacy token endpoint only when `[server] cors_legacy_to
 An origin is allowed when it is in `[server] cors_origins`, or belongs to a public client of
 that endpoint's profile (its `cors_origins`, else its redirect URIs' origins). The
 authorization endpoint never sends CORS headers (RFC 9700 4.16: it is navigated to, never
-fetched). Preflights are answered at the door (door.py), before the harness, so they are
+fetched). Preflights are answered by the front (front.py) before the request log, so they are
 neither logged as calls nor counted by faults; real answers (faulted ones too) get the
 headers on the way out.
 """
@@ -24,7 +24,7 @@ PREFLIGHT_MAX_AGE = "600"
 
 
 class CorsPolicy:
-    """Which requests get CORS headers; the door (door.py) applies the answer."""
+    """Which requests get CORS headers; the front (front.py) applies the answer."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

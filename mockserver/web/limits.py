@@ -1,6 +1,6 @@
 """Request limits at the door: body size, parameter count, and the time to send a body.
 
-Held at the door (door.py), outside everything else, so nothing (request log, endpoints,
+Held at the front (front.py), before everything else, so nothing (request log, endpoints,
 control API) ever holds more than MAX_BODY_BYTES of a body or parses more than
 MAX_PARAMETERS parameters: a 100 MB `%XX` form once grew the process to 8 GB and blocked it
 for 19 s. A refusal is answered in the shape of
@@ -42,7 +42,7 @@ class Disconnected(Exception):
 
 
 class RequestLimits:
-    """The limits the door (door.py) holds every request to, and the refusals it answers."""
+    """The limits the front (front.py) holds every request to, and the refusals it answers."""
 
     def __init__(
         self,

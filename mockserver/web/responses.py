@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from functools import cache
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,12 +49,36 @@ def _templates() -> Environment:
 # Go's encoding/json: compact, keys sorted. One encoder for every answer (json.dumps with
 # options builds a new one per call).
 _JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+_quoted = encode_basestring_ascii  # the encoder's own string writer (ensure_ascii)
 
 RawHeaders = list[tuple[bytes, bytes]]
 
 
 def json_body(data: dict[str, Any]) -> bytes:
-    return _JSON_ENCODER.encode(data).encode()
+    flat = _flat_json(data)
+    return (flat if flat is not None else _JSON_ENCODER.encode(data)).encode()
+
+
+def _flat_json(data: dict[str, Any]) -> str | None:
+    """What `_JSON_ENCODER` writes for a dict of text keys and text, integer, boolean or null
+    values (every token answer and OAuth error), without building the encoder's state per
+    call; None for anything else, which the encoder writes."""
+    members = []
+    for name in sorted(data):
+        value = data[name]
+        kind = type(value)
+        if kind is str:
+            text = _quoted(value)
+        elif kind is int:
+            text = int.__repr__(value)
+        elif value is None or kind is bool:
+            text = "null" if value is None else "true" if value else "false"
+        else:
+            return None
+        if type(name) is not str:
+            return None
+        members.append(f"{_quoted(name)}:{text}")
+    return "{" + ",".join(members) + "}"
 
 
 def _encoded(headers: Mapping[str, str]) -> RawHeaders:
