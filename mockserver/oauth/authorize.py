@@ -8,7 +8,6 @@ layer shows an error page.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from frameio_oauth_mock.mockserver.oauth.audience import check_audience
 from frameio_oauth_mock.mockserver.oauth.context import Context
@@ -32,15 +31,27 @@ from frameio_oauth_mock.mockserver.store import AuthorizationRequest, CodeRecord
 __all__ = ["AuthorizationError", "AuthorizationRequest", "AuthorizationResponse"]
 
 
-@dataclass(frozen=True)
 class AuthorizationResponse:
-    """An answer for the client's redirect_uri, in the request's response_mode."""
+    """An answer for the client's redirect_uri, in the request's response_mode.
 
-    redirect_uri: str
-    params: dict[str, str]
-    response_mode: str = "query"
-    # Whose answer it is: scripted faults that tamper with answers may name a client.
-    client_id: str = ""
+    Read-only by convention (with_params makes a changed copy). A plain class, not a
+    dataclass: one is made per authorization, and dataclass() costs start-up time.
+    """
+
+    __slots__ = ("client_id", "params", "redirect_uri", "response_mode")
+
+    def __init__(
+        self,
+        redirect_uri: str,
+        params: dict[str, str],
+        response_mode: str = "query",
+        # Whose answer it is: scripted faults that tamper with answers may name a client.
+        client_id: str = "",
+    ) -> None:
+        self.redirect_uri = redirect_uri
+        self.params = params
+        self.response_mode = response_mode
+        self.client_id = client_id
 
     def with_params(self, params: dict[str, str]) -> AuthorizationResponse:
         return AuthorizationResponse(self.redirect_uri, params, self.response_mode, self.client_id)

@@ -6,7 +6,6 @@ it, so the engine reads `ctx.profile` and `ctx.clients` and never asks which pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from frameio_oauth_mock.mockserver.clock import Clock
@@ -25,24 +24,39 @@ from frameio_oauth_mock.mockserver.settings import (
 from frameio_oauth_mock.mockserver.store import Grant, MemoryStore, Store, StoreLimits
 
 
-@dataclass
 class EngineState:
-    """Everything the server holds; replaced piecewise by reset() and reconfigure()."""
+    """Everything the server holds; replaced piecewise by reset() and reconfigure().
 
-    settings: Settings
-    registry: Registry
-    store: Store
-    clock: Clock
-    tokens: TokenFactory
-    signer: IdTokenSigner
-    profiles: dict[str, Profile]
-    rate_limiter: RateLimiter = field(default_factory=RateLimiter)
-    seed: int | None = None
-    # What reset() returns to: the settings the server was created with.
-    initial_settings: Settings | None = None
-    # A persistent store's state taken up so far (sync_from_store).
-    key_loaded: bool = False
-    entries_seen: int = 0
+    (A plain class: dataclass() would cost every start-up half a millisecond.)
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        store: Store,
+        clock: Clock,
+        tokens: TokenFactory,
+        signer: IdTokenSigner,
+        profiles: dict[str, Profile],
+        rate_limiter: RateLimiter | None = None,
+        seed: int | None = None,
+        # What reset() returns to: the settings the server was created with.
+        initial_settings: Settings | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.store = store
+        self.clock = clock
+        self.tokens = tokens
+        self.signer = signer
+        self.profiles = profiles
+        self.rate_limiter = RateLimiter() if rate_limiter is None else rate_limiter
+        self.seed = seed
+        self.initial_settings = initial_settings
+        # A persistent store's state taken up so far (sync_from_store).
+        self.key_loaded = False
+        self.entries_seen = 0
 
 
 class Context:

@@ -12,7 +12,6 @@ import base64
 import hashlib
 import json
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,18 +115,29 @@ class IdTokenSigner:
         if signing is None:
             signing = self._signing = _Signing.for_key(self.key)
         signing_input = signing.header_segment + b"." + _b64(_json(claims))
-        signature = signing.private_key.sign(signing_input, signing.padding, signing.hash)
+        signature = signing.private_key.sign(signing_input, signing.padding, signing.hash_algorithm)
         return (signing_input + b"." + _b64(signature)).decode("ascii")
 
 
-@dataclass(frozen=True)
 class _Signing:
-    """What every signature with one key shares, made once."""
+    """What every signature with one key shares, made once.
 
-    header_segment: bytes
-    private_key: RSAPrivateKey
-    padding: AsymmetricPadding
-    hash: HashAlgorithm
+    (A plain class: dataclass() would cost every start-up half a millisecond.)
+    """
+
+    __slots__ = ("hash_algorithm", "header_segment", "padding", "private_key")
+
+    def __init__(
+        self,
+        header_segment: bytes,
+        private_key: RSAPrivateKey,
+        padding: AsymmetricPadding,
+        hash_algorithm: HashAlgorithm,
+    ) -> None:
+        self.header_segment = header_segment
+        self.private_key = private_key
+        self.padding = padding
+        self.hash_algorithm = hash_algorithm
 
     @classmethod
     def for_key(cls, key: RSAKey) -> _Signing:

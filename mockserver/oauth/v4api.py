@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
 from typing import Any
 
 from frameio_oauth_mock.mockserver.oauth.bearer import BearerError, authenticate_bearer
@@ -66,12 +65,17 @@ def error_body(status: int, detail: str, parameter: str | None = None) -> dict[s
     return {"errors": [item]}
 
 
-@dataclass(frozen=True)
 class V4Caller:
-    """Who a V4 call acts for, and the rate-limit state after counting the call."""
+    """Who a V4 call acts for, and the rate-limit state after counting the call.
 
-    user: UserConfig
-    rate: RateDecision
+    (A plain class: dataclass() would cost every start-up half a millisecond.)
+    """
+
+    __slots__ = ("rate", "user")
+
+    def __init__(self, user: UserConfig, rate: RateDecision) -> None:
+        self.user = user
+        self.rate = rate
 
 
 async def authenticate(ctx: Context, authorization: str | None) -> V4Caller:
