@@ -143,3 +143,31 @@ def test_a_drop_fault_is_logged_as_dropped_not_200(server: ServerProcess) -> Non
     assert logged["requests"][-1]["fault"] == fault_id
     assert logged["requests"][-1]["status"] == 0
     httpx.delete(server.url + "/_mock/faults")
+
+
+# uvicorn's access lines: one per answer at info and below, none above ---------------------------
+
+
+def _access_log(level: str) -> str:
+    """stdout (where uvicorn's access lines go) of a server that answered two requests, read
+    after the process has exited, so every line it wrote is in."""
+    with ServerPool() as pool:
+        server = pool.start("--port", "0", "--log-level", level)
+        assert httpx.get(server.url + "/health").status_code == 200
+        refused = httpx.post(server.url + "/oauth2/token", data={"grant_type": "password"})
+        assert refused.status_code == 400
+        server.stop()
+    return server.stdout
+
+
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_access_lines_are_logged_at_info_and_debug(level: str) -> None:
+    log = _access_log(level)
+    assert re.search(r'"GET /health HTTP/1\.1" 200', log), log
+    assert re.search(r'"POST /oauth2/token HTTP/1\.1" 400', log), log
+
+
+def test_no_access_lines_at_warning() -> None:
+    log = _access_log("warning")
+    assert "listening on" in log  # the banner is on stdout: this is the stream that would hold them
+    assert 'HTTP/1.1"' not in log, log
