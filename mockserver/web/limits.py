@@ -9,7 +9,6 @@ the endpoint asked: the profile's OAuth JSON error, or the control API's {"error
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.profiles import Profile
+from frameio_oauth_mock.mockserver.web.deadlines import Deadlines
 from frameio_oauth_mock.mockserver.web.responses import json_body
 
 Scope = MutableMapping[str, Any]
@@ -55,6 +55,7 @@ class RequestLimits:
         self.max_body_bytes = MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes
         self.max_parameters = MAX_PARAMETERS if max_parameters is None else max_parameters
         self.body_timeout = BODY_TIMEOUT if body_timeout is None else body_timeout
+        self.deadlines = Deadlines()
         # Which profile answers a path, for the shape of the refusal.
         self.profile_of_path = {
             path: name
@@ -72,12 +73,9 @@ class RequestLimits:
 
     async def checked_body(self, receive: Receive, content_type: str | None) -> bytes:
         """The whole body, read within the time limit; raise Refused or Disconnected."""
-        try:
-            # asyncio.timeout, not wait_for: the same deadline without a new task per request.
-            async with asyncio.timeout(self.body_timeout):
-                body = await self._read(receive)
-        except TimeoutError:
-            raise Refused(408, "The request body did not arrive in time.") from None
+        body = await self.deadlines.within(self.body_timeout, self._read(receive))
+        if body is None:
+            raise Refused(408, "The request body did not arrive in time.")
         if (content_type or "").lower().startswith(
             "application/x-www-form-urlencoded"
         ) and body.count(b"&") >= self.max_parameters:

@@ -1,0 +1,59 @@
+"""The shared timer for body reads (web/deadlines.py) keeps each read's own deadline."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from frameio_oauth_mock.mockserver.web.deadlines import Deadlines
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def _sleep_then(seconds: float, value: str) -> str:
+    await asyncio.sleep(seconds)
+    return value
+
+
+async def test_a_read_within_its_time_gives_its_value() -> None:
+    assert await Deadlines().within(1.0, _sleep_then(0.01, "body")) == "body"
+
+
+async def test_a_read_past_its_time_is_cancelled_and_gives_none() -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await Deadlines().within(0.05, _sleep_then(5, "late")) is None
+    assert 0.04 <= loop.time() - started < 1
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+
+
+async def test_reads_on_one_timer_each_keep_their_own_deadline() -> None:
+    deadlines = Deadlines()
+    results = await asyncio.gather(
+        deadlines.within(0.05, _sleep_then(5, "first, too slow")),
+        deadlines.within(1.0, _sleep_then(0.2, "second, in time")),
+        deadlines.within(0.3, _sleep_then(5, "third, too slow")),
+    )
+    assert results == [None, "second, in time", None]
+
+
+async def test_a_later_read_after_the_first_finished_still_times_out() -> None:
+    deadlines = Deadlines()
+    assert await deadlines.within(0.05, _sleep_then(0, "quick")) == "quick"
+    await asyncio.sleep(0.1)  # the first read's timer has fired with nothing waiting
+    assert await deadlines.within(0.05, _sleep_then(5, "slow")) is None
+
+
+async def test_someone_elses_cancel_still_cancels() -> None:
+    deadlines = Deadlines()
+    reading = asyncio.create_task(deadlines.within(5, _sleep_then(5, "never")))
+    await asyncio.sleep(0.01)
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
