@@ -378,15 +378,15 @@ class RawRequest:
 
     def size(self) -> int:
         """About how many bytes it holds (see LoggedRequest.size)."""
-        texts = (
-            len(self.path)
-            + len(self.location or "")
-            + len(self.answer or b"")
-            + sum(len(k) + len(v) for k, v in self.headers)
-            + sum(len(k) + len(v) for k, v in self.query)
-            + sum(len(k) + len(v) for k, v in self.form)
-        )
-        return _ENTRY_OVERHEAD + texts
+        size = _ENTRY_OVERHEAD + len(self.path) + len(self.location or "") + len(self.answer or b"")
+        # Plain loops: every request is logged, and they are quicker than sum() of generators.
+        for raw_name, raw_value in self.headers:
+            size += len(raw_name) + len(raw_value)
+        for name, value in self.query:
+            size += len(name) + len(value)
+        for name, value in self.form:
+            size += len(name) + len(value)
+        return size
 
     def logged(self) -> LoggedRequest:
         """The entry as tests and the control API see it: secrets fingerprinted, long values

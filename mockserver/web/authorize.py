@@ -188,7 +188,9 @@ class AuthorizationPages:
         Every authorization response passes here, so scripted faults that tamper with them
         (error redirect, wrong or missing state or iss) apply in one place.
         """
-        fault = await self.harness.firing("authorize", answer.client_id, None, tampering=True)
+        fault = None
+        if self.harness.may_fire("authorize", tampering=True):
+            fault = await self.harness.firing("authorize", answer.client_id, None, tampering=True)
         if fault is not None:
             describe = self.ctx.profile.error
             answer = answer.with_params(

@@ -67,8 +67,9 @@ class Front:
             for profile_name, profile in ctx.state.profiles.items()
             if profile.paths.v4
         }
-        # Only a harness shared through a store keeps its clock elsewhere.
+        # Only a harness shared through a store keeps its clock and log elsewhere.
         self.loads_clock = type(harness).load_clock is not HarnessState.load_clock
+        self.local_log = type(harness).record is HarnessState.record
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -153,7 +154,9 @@ class Front:
             form,
             profile_ctx.profile.parameters_in_query,
         )
-        exchange = _Exchange(self.harness, entry, started, send, body, receive, endpoint)
+        exchange = _Exchange(
+            self.harness, self.local_log, entry, started, send, body, receive, endpoint
+        )
         try:
             fault = None
             if self.harness.may_fire(endpoint):  # who is calling, only if a rule may care
@@ -201,11 +204,13 @@ class _Exchange:
         "entry",
         "fault",
         "harness",
+        "local_log",
     )
 
     def __init__(
         self,
         harness: HarnessState,
+        local_log: bool,
         entry: RawRequest,
         started: float,
         send: Send,
@@ -214,6 +219,8 @@ class _Exchange:
         endpoint: str,
     ) -> None:
         self.harness = harness
+        # The log is in this process: appended to at once (reset() may have replaced it).
+        self.local_log = local_log
         self.entry = entry
         self.fault: Fault | None = None
         self._started = started
@@ -251,7 +258,10 @@ class _Exchange:
             refusals.log_dropped(entry.logged(), fault.id)
         elif self._watch is not None and entry.may_be_refusal():
             refusals.log_refusal(entry.logged(), self._watch)
-        await self.harness.record(entry)
+        if self.local_log:
+            self.harness.log.append(entry)
+        else:
+            await self.harness.record(entry)
 
     def _start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
         self.entry.status = status
