@@ -35,6 +35,7 @@ from frameio_oauth_mock.mockserver.store import (
     StoreLimits,
     TokenRecord,
 )
+from frameio_oauth_mock.mockserver.store.records import grant_id_for_code
 from frameio_oauth_mock.mockserver.web import create_app
 
 REDIRECT = "http://127.0.0.1:8765/callback"
@@ -143,8 +144,9 @@ async def bytes_per_authorization(count: int) -> float:
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     for number in range(count):
+        code = f"ory_ac_{number:043d}.{'s' * 43}"
         grant = Grant(
-            f"grant-{number:032d}",
+            grant_id_for_code(code),  # as the engine names a code's grant
             "demo-app",
             "5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
             ("account.read", "offline"),
@@ -153,7 +155,7 @@ async def bytes_per_authorization(count: int) -> float:
             None,
             1.0,
         )
-        await store.add_code(CodeRecord(f"ory_ac_{number:043d}.{'s' * 43}", grant, 4e9), 1.0)
+        await store.add_code(CodeRecord(code, grant, 4e9), 1.0)
 
         def issue(grant: Grant, number: int = number) -> list[TokenRecord]:
             return [
@@ -161,7 +163,7 @@ async def bytes_per_authorization(count: int) -> float:
                 TokenRecord(f"ory_rt_{number:043d}.{'s' * 43}", "refresh_token", grant, 1.0, 4e9),
             ]
 
-        await store.redeem_code(f"ory_ac_{number:043d}.{'s' * 43}", 1.0, lambda r: None, issue)
+        await store.redeem_code(code, 1.0, lambda r: None, issue)
     used = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return used / count

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from frameio_oauth_mock.mockserver.oauth.audience import check_audience
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
-from frameio_oauth_mock.mockserver.oauth.minting import mint
+from frameio_oauth_mock.mockserver.oauth.minting import mint_for
 from frameio_oauth_mock.mockserver.oauth.params import (
     AUTHORIZE_PARAMETERS,
     audiences,
@@ -27,6 +27,7 @@ from frameio_oauth_mock.mockserver.oauth.redirects import (
     with_query,
 )
 from frameio_oauth_mock.mockserver.store import AuthorizationRequest, CodeRecord, Grant
+from frameio_oauth_mock.mockserver.store.records import grant_id_for_code
 
 __all__ = ["AuthorizationError", "AuthorizationRequest", "AuthorizationResponse"]
 
@@ -218,9 +219,12 @@ async def issue_code(
     now = ctx.clock.now()
     code_ttl = ctx.code_ttl
     profile = ctx.profile
+    client_id = request.client.client_id
+    code = mint_for(ctx, "code", client_id, subject, request.scopes, now, code_ttl)
     grant = Grant(
-        id=ctx.tokens.opaque_id(),
-        client_id=request.client.client_id,
+        # Named after its code, so a store can trace a used code it no longer holds.
+        id=grant_id_for_code(code),
+        client_id=client_id,
         subject=subject,
         scopes=request.scopes,
         redirect_uri=request.requested_redirect_uri,
@@ -232,7 +236,6 @@ async def issue_code(
         session_id=session_id,
         acr="0" if request.acr_values else None,
     )
-    code = mint(ctx, "code", grant, now, code_ttl)
     await ctx.store.add_code(CodeRecord(code, grant, expires_at=now + code_ttl), now)
     params = {"code": code}
     if profile.response_has_scope:

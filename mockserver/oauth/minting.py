@@ -14,6 +14,20 @@ _PREFIXES = {
 
 def mint(ctx: Context, kind: str, grant: Grant, now: float, ttl: int) -> str:
     """A new credential of `kind` ("code", "access_token", "refresh_token") for `grant`."""
+    return mint_for(ctx, kind, grant.client_id, grant.subject, grant.scopes, now, ttl)
+
+
+def mint_for(
+    ctx: Context,
+    kind: str,
+    client_id: str,
+    subject: str,
+    scopes: tuple[str, ...],
+    now: float,
+    ttl: int,
+) -> str:
+    """As `mint`, before the grant exists: a code comes first, as its grant is named after
+    it (store.records.grant_id_for_code)."""
     profile = ctx.profile
     if profile.token_format != "jwt":
         return ctx.tokens.mint(getattr(profile, _PREFIXES[kind]))
@@ -22,11 +36,11 @@ def mint(ctx: Context, kind: str, grant: Grant, now: float, ttl: int) -> str:
         {
             "id": ctx.tokens.opaque_id(),
             "type": kind if kind != "code" else "authorization_code",
-            "client_id": grant.client_id,
-            "user_id": grant.subject,
+            "client_id": client_id,
+            "user_id": subject,
             "as": "ims-na1",
             "created_at": str(int(now * 1000)),
             "expires_in": str(ttl * 1000),
-            "scope": ",".join(grant.scopes),
+            "scope": ",".join(scopes),
         }
     )

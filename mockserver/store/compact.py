@@ -4,57 +4,67 @@ Why tuples: CPython stops tracking a tuple that holds only texts, numbers and su
 so its cyclic garbage collector never walks them. With a million live authorizations held as
 objects (a family, a grant, two tokens each) a full collection walked four million of them,
 a pause of seconds; as rows it skips them. A row is also smaller than a slotted object.
-A row is never changed: a transition files a new one (`_replace` on the named view).
+A row is never changed: a transition files a new one.
+
+A family is one flat row: the grant's fields, then the family's own, then its live tokens,
+TOKEN_WIDTH values each. Tokens live inside their family's row (the store's token index
+maps a token's key to its family's grant id only), so an authorization with an access and a
+refresh token is one row, not three.
 """
 
 from __future__ import annotations
 
 import hashlib
-import operator
 import sys
 from dataclasses import fields
-from typing import Any, NamedTuple
+from typing import Any
 
 from frameio_oauth_mock.mockserver.store.records import Grant, TokenState
 
 GRANT_FIELDS = tuple(field.name for field in fields(Grant))
-_GRANT_ID = GRANT_FIELDS.index("id")
-_grant_values = operator.attrgetter(*GRANT_FIELDS)
+# grant_row builds the grant's part field by field, in this order (a new Grant field must be
+# added there too; this fails at import instead of mixing fields up).
+if GRANT_FIELDS != (
+    "id",
+    "client_id",
+    "subject",
+    "scopes",
+    "redirect_uri",
+    "code_challenge",
+    "code_challenge_method",
+    "auth_time",
+    "nonce",
+    "requested_at",
+    "session_id",
+    "acr",
+    "kind",
+):
+    raise RuntimeError(f"compact.grant_row does not know Grant's fields {GRANT_FIELDS}")
+GRANT_SIZE = len(GRANT_FIELDS)
+
+# A family row: row[:GRANT_SIZE] is the grant (row[0] its id), then:
+CODE_EXPIRES_AT = GRANT_SIZE  # its code's expiry (None for a grant issued without a code)
+DEADLINE = GRANT_SIZE + 1  # when it may be forgotten (see family_deadline)
+FLAGS = GRANT_SIZE + 2  # HAS_CODE | REDEEMED | PKCE_CONSUMED | REVOKED
+RETIRED = GRANT_SIZE + 3  # the last tokens it retired, oldest first, flat as the live ones
+LIVE = GRANT_SIZE + 4  # from here to the end: its current access (and refresh) token
+
+# A token's values, in that order, in a family's live part or in its retired tuple. Only
+# the key is bytes, so `row.index(key, LIVE)` finds a token's place.
+TOKEN_WIDTH = 5  # key, kind, issued_at, expires_at, state (a TokenState value)
+KIND, ISSUED_AT, EXPIRES_AT, STATE = 1, 2, 3, 4  # offsets from the key
 
 # Family flags.
-REDEEMED, PKCE_CONSUMED, REVOKED = 1, 2, 4
+REDEEMED, PKCE_CONSUMED, REVOKED, HAS_CODE = 1, 2, 4, 8
 
 # TokenState by its value: rows hold the text, an Enum member would keep them tracked.
 STATES = {state.value: state for state in TokenState}
-
-
-class FamilyRow(NamedTuple):
-    """A grant and what it issued. Stored as `tuple(row)`: a NamedTuple stays tracked."""
-
-    grant: tuple[Any, ...]  # the Grant's fields, in GRANT_FIELDS order
-    code: bytes | None  # key() of its code; None for a grant issued without one
-    code_expires_at: float
-    deadline: float  # when it may be forgotten (see family_deadline)
-    flags: int  # REDEEMED | PKCE_CONSUMED | REVOKED
-    live: tuple[bytes, ...]  # keys of the current access (and refresh) token
-    retired: tuple[bytes, ...]  # keys of the last tokens it retired, oldest first
-
-    @property
-    def grant_id(self) -> str:
-        return str(self.grant[_GRANT_ID])
-
-
-class TokenRow(NamedTuple):
-    grant_id: str
-    kind: str
-    issued_at: float
-    expires_at: float
-    state: str  # a TokenState value
+ACTIVE = TokenState.ACTIVE.value
 
 
 def grant_row(
     grant: Grant, scope_tuples: dict[tuple[str, ...], tuple[str, ...]]
-) -> tuple[object, ...]:
+) -> tuple[Any, ...]:
     """`grant` as a row, sharing the texts every grant of a client repeats (client, user,
     scopes, redirect URI, PKCE method) instead of holding a copy of each."""
     scopes = scope_tuples.get(grant.scopes)
@@ -62,24 +72,29 @@ def grant_row(
         scopes = tuple(map(sys.intern, grant.scopes))
         if len(scope_tuples) < 1024:  # requests choose scopes: keep the cache small
             scope_tuples[scopes] = scopes
-    values = dict(zip(GRANT_FIELDS, _grant_values(grant), strict=True))
-    values["client_id"] = sys.intern(grant.client_id)
-    values["subject"] = sys.intern(grant.subject)
-    values["scopes"] = scopes
-    values["redirect_uri"] = _intern(grant.redirect_uri)
-    values["code_challenge_method"] = _intern(grant.code_challenge_method)
-    return tuple(values.values())
+    redirect_uri, method = grant.redirect_uri, grant.code_challenge_method
+    return (
+        grant.id,
+        sys.intern(grant.client_id),
+        sys.intern(grant.subject),
+        scopes,
+        None if redirect_uri is None else sys.intern(redirect_uri),
+        grant.code_challenge,
+        None if method is None else sys.intern(method),
+        grant.auth_time,
+        grant.nonce,
+        grant.requested_at,
+        grant.session_id,
+        grant.acr,
+        grant.kind,
+    )
 
 
 def grant_of(row: tuple[Any, ...]) -> Grant:
-    return Grant(*row)
+    return Grant(*row[:GRANT_SIZE])
 
 
 def key(value: str) -> bytes:
-    """What the store files a code or token under: a 128-bit digest of its value (16 bytes
-    instead of a Hydra-style value's 94 characters; fosite, too, keeps only a signature)."""
+    """What the store files a token under: a 128-bit digest of its value (16 bytes instead
+    of a Hydra-style value's 94 characters; fosite, too, keeps only a signature)."""
     return hashlib.blake2b(value.encode("utf-8", "surrogateescape"), digest_size=16).digest()
-
-
-def _intern(text: str | None) -> str | None:
-    return None if text is None else sys.intern(text)

@@ -36,6 +36,11 @@ class ExpiryQueue:
             heapq.heappush(self._seconds, second)
         bucket.append(key)
 
+    def due_by(self, now: float) -> bool:
+        """Whether any key may be due by `now` (cheap: writes call it before `due`)."""
+        seconds = self._seconds
+        return bool(seconds) and seconds[0] <= now
+
     def due(self, now: float, budget: int | None = DUE_PER_WRITE) -> Iterator[str]:
         """Keys whose deadline is <= `now`, at most `budget` of them (None: all). Each is
         handed out once; the caller checks it is still due (a deadline may have moved)."""

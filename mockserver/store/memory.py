@@ -1,15 +1,17 @@
 """The default store: everything in this process's memory, bounded, gone on restart.
 
-A family (one grant) keeps its code, its current access and refresh token and the last
-`max_retired_tokens` tokens it retired, so a refresh costs the same after the 100,000th
+A family (one grant) keeps its code's state, its current access and refresh token and the
+last `max_retired_tokens` tokens it retired, so a refresh costs the same after the 100,000th
 rotation as after the first. Expiry is incremental and bounded: deadlines are filed by the
 second (see expiry.py) and each write drops at most a few of those that have come due, so no
 request pays for a backlog. Lookups never depend on that work: a record whose deadline the
 store has seen pass (`_horizon`) reads as gone, exactly as if it had been dropped then.
 
-Families and tokens are rows of plain values (see compact.py), filed under a digest of their
-code or token: about 800 bytes per live authorization, and nothing the garbage collector
-has to walk.
+A family and its tokens are one row of plain values (see compact.py), tokens filed under a
+digest of their value, nothing the garbage collector has to walk. A code is not held at
+all when its grant is named after it (`grant_id_for_code`, as the engine names every grant
+it issues a code for): the family's row says whether its code was redeemed, and a code
+presented again, even long after it expired, leads to its family through its digest.
 """
 
 from __future__ import annotations
@@ -21,18 +23,30 @@ from typing import Any
 
 from frameio_oauth_mock.mockserver.store.base import CodeCheck, Issue, TokenCheck
 from frameio_oauth_mock.mockserver.store.compact import (
+    ACTIVE,
+    CODE_EXPIRES_AT,
+    DEADLINE,
+    EXPIRES_AT,
+    FLAGS,
+    GRANT_SIZE,
+    HAS_CODE,
+    ISSUED_AT,
+    KIND,
+    LIVE,
     PKCE_CONSUMED,
     REDEEMED,
+    RETIRED,
     REVOKED,
+    STATE,
     STATES,
-    FamilyRow,
-    TokenRow,
+    TOKEN_WIDTH,
     grant_of,
     grant_row,
     key,
 )
 from frameio_oauth_mock.mockserver.store.expiry import DUE_PER_WRITE, ExpiryQueue
 from frameio_oauth_mock.mockserver.store.records import (
+    EXPIRED_REFRESH_RETENTION,
     CodeRecord,
     CredentialReused,
     Grant,
@@ -42,10 +56,15 @@ from frameio_oauth_mock.mockserver.store.records import (
     StoreLimits,
     TokenRecord,
     TokenState,
-    family_deadline,
+    grant_id_for_code,
 )
 
-_ACTIVE = TokenState.ACTIVE.value
+Row = tuple[Any, ...]
+_ROTATED = TokenState.ROTATED.value
+_REVOKED = TokenState.REVOKED.value
+# Where a token was found: its family's row, the tuple holding its values (the row itself
+# for a live token, the row's retired tuple otherwise) and the index of its key there.
+Found = tuple[Row, Row, int]
 
 
 class MemoryStore:
@@ -54,10 +73,12 @@ class MemoryStore:
     def __init__(self, limits: StoreLimits | None = None) -> None:
         self.limits = limits or StoreLimits()
         self._lock = threading.RLock()
-        # Rows are stored as plain tuples (tuple(FamilyRow(...))): see compact.py.
-        self._families: dict[str, tuple[Any, ...]] = {}  # grant id -> FamilyRow
-        self._codes: dict[bytes, str] = {}  # key(code) -> grant id
-        self._tokens: dict[bytes, tuple[Any, ...]] = {}  # key(token) -> TokenRow
+        self._families: dict[str, Row] = {}  # grant id -> family row (compact.py)
+        self._tokens: dict[bytes, str] = {}  # key(token) -> its family's grant id
+        # Codes whose grant is not named after them (a caller's own grant ids): key(code)
+        # -> grant id, and the way back, so dropping the family drops the entry.
+        self._codes: dict[bytes, str] = {}
+        self._code_keys: dict[str, bytes] = {}
         self._pending: dict[str, PendingAuthorization] = {}  # insertion order: oldest first
         self._sessions: dict[str, Session] = {}
         # Deadlines of families, pending authorizations and sessions, and the latest `now`
@@ -71,61 +92,98 @@ class MemoryStore:
         self._signing_key: str | None = None
 
     # Rows ---------------------------------------------------------------------------------
-    def _family(self, grant_id: str | None) -> FamilyRow | None:
+    def _family(self, grant_id: str | None) -> Row | None:
         """The live family, unless it is past a deadline expiry has seen (then it is dropped
         now, as eager expiry would have dropped it)."""
         row = self._families.get(grant_id) if grant_id is not None else None
         if row is None:
             return None
-        family = FamilyRow._make(row)
-        if family.deadline > self._horizon:
-            return family
-        self._drop_family(family)
+        if row[DEADLINE] > self._horizon:
+            return row
+        self._drop_family(row)
         return None
 
-    def _file(self, family: FamilyRow) -> None:
-        self._families[family.grant_id] = tuple(family)
+    def _code_family(self, value: str) -> Row | None:
+        """The live family code `value` was issued for."""
+        grant_id = self._codes.get(key(value)) if self._codes else None
+        row = self._family(grant_id_for_code(value) if grant_id is None else grant_id)
+        return row if row is not None and row[FLAGS] & HAS_CODE else None
 
-    def _token(self, token_key: bytes) -> tuple[TokenRow, FamilyRow] | None:
-        row = self._tokens.get(token_key)
+    def _find(self, token_key: bytes) -> Found | None:
+        grant_id = self._tokens.get(token_key)
+        if grant_id is None:
+            return None
+        row = self._family(grant_id)
         if row is None:
             return None
-        token = TokenRow._make(row)
-        family = self._family(token.grant_id)
-        return None if family is None else (token, family)
+        try:
+            return row, row, row.index(token_key, LIVE)
+        except ValueError:
+            pass
+        retired: Row = row[RETIRED]
+        try:
+            return row, retired, retired.index(token_key)
+        except ValueError:  # its family was filed again under the same id without it
+            del self._tokens[token_key]
+            return None
 
     @staticmethod
-    def _token_record(value: str, token: TokenRow, family: FamilyRow) -> TokenRecord:
-        state = STATES[token.state]
-        if state is TokenState.ACTIVE and family.flags & REVOKED:
+    def _token_record(value: str, found: Found, grant: Grant | None = None) -> TokenRecord:
+        row, held, at = found
+        state = STATES[held[at + STATE]]
+        if state is TokenState.ACTIVE and row[FLAGS] & REVOKED:
             state = TokenState.REVOKED
-        grant = grant_of(family.grant)
-        return TokenRecord(value, token.kind, grant, token.issued_at, token.expires_at, state)
-
-    @staticmethod
-    def _code_record(value: str, family: FamilyRow) -> CodeRecord:
-        return CodeRecord(
+        return TokenRecord(
             value,
-            grant_of(family.grant),
-            family.code_expires_at,
-            bool(family.flags & REDEEMED),
-            bool(family.flags & PKCE_CONSUMED),
+            held[at + KIND],
+            grant or grant_of(row),
+            held[at + ISSUED_AT],
+            held[at + EXPIRES_AT],
+            state,
         )
 
-    def _set_state(self, token_key: bytes, state: TokenState) -> None:
-        row = self._tokens.get(token_key)
-        if row is not None:
-            self._tokens[token_key] = tuple(TokenRow._make(row)._replace(state=state.value))
+    @staticmethod
+    def _code_record(value: str, row: Row, grant: Grant) -> CodeRecord:
+        flags = row[FLAGS]
+        return CodeRecord(
+            value,
+            grant,
+            row[CODE_EXPIRES_AT],
+            bool(flags & REDEEMED),
+            bool(flags & PKCE_CONSUMED),
+        )
+
+    def _file(self, row: Row) -> None:
+        self._families[row[0]] = row
+
+    @staticmethod
+    def _with_flags(row: Row, flags: int) -> Row:
+        return (*row[:FLAGS], flags, *row[RETIRED:])
+
+    @staticmethod
+    def _with_state(found: Found, state: str) -> Row:
+        """The family's row with the found token's state changed."""
+        row, held, at = found
+        where = at + STATE
+        changed = (*held[:where], state, *held[where + 1 :])
+        if held is row:
+            return changed
+        return (*row[:RETIRED], changed, *row[LIVE:])
 
     # Codes and tokens -----------------------------------------------------------------------
     async def add_code(self, code: CodeRecord, now: float) -> None:
         with self._lock:
             self._clock_at(now)
-            code_key = key(code.value)
-            grant = grant_row(code.grant, self._scope_tuples)
-            self._file(FamilyRow(grant, code_key, code.expires_at, code.expires_at, 0, (), ()))
-            self._codes[code_key] = code.grant.id
-            self._family_expiry.add(code.grant.id, code.expires_at)
+            grant_id = code.grant.id
+            if grant_id != grant_id_for_code(code.value):  # not traceable from the code
+                code_key = key(code.value)
+                self._codes[code_key] = grant_id
+                self._code_keys[grant_id] = code_key
+            expires_at = code.expires_at
+            self._file(
+                (*grant_row(code.grant, self._scope_tuples), expires_at, expires_at, HAS_CODE, ())
+            )
+            self._family_expiry.add(grant_id, expires_at)
             self._expire(now)
 
     async def redeem_code(
@@ -134,19 +192,22 @@ class MemoryStore:
         with self._lock:
             self._clock_at(now)
             # Looked up as of the last write; expiry catches up after the transition.
-            family = self._family(self._codes.get(key(value)))
+            row = self._code_family(value)
+            grant = None if row is None else grant_of(row)
             try:
-                check(None if family is None else self._code_record(value, family))
+                check(
+                    None if row is None or grant is None else self._code_record(value, row, grant)
+                )
             except PkceConsumed as refused:
-                assert family is not None
-                self._file(family._replace(flags=family.flags | PKCE_CONSUMED))
+                assert row is not None
+                self._file(self._with_flags(row, row[FLAGS] | PKCE_CONSUMED))
                 raise refused.error from None
-            assert family is not None  # check refuses unknown codes
-            if family.flags & REDEEMED:
-                raise CredentialReused(family.grant_id)
-            tokens = issue(grant_of(family.grant))
-            family = family._replace(flags=family.flags | REDEEMED)
-            self._file(self._add_tokens(family, tokens))
+            assert row is not None and grant is not None  # check refuses unknown codes
+            flags = row[FLAGS]
+            if flags & REDEEMED:
+                raise CredentialReused(row[0])
+            tokens = issue(grant)
+            self._file(self._with_tokens(row, flags | REDEEMED, row[RETIRED], tokens))
             self._expire(now)
             return tokens
 
@@ -155,75 +216,85 @@ class MemoryStore:
     ) -> Sequence[TokenRecord]:
         with self._lock:
             self._clock_at(now)
-            found = self._token(key(value))
-            check(None if found is None else self._token_record(value, *found))
-            assert found is not None  # check refuses unknown tokens
-            token, family = found
-            if token.state != _ACTIVE or family.flags & REVOKED:
-                raise CredentialReused(token.grant_id)
-            tokens = issue(grant_of(family.grant))
-            self._file(self._add_tokens(self._retire(family), tokens))
+            found = self._find(key(value))
+            if found is None:
+                check(None)
+                raise AssertionError("check refuses unknown tokens")
+            row, held, at = found
+            grant = grant_of(row)
+            check(self._token_record(value, found, grant))
+            if held[at + STATE] != ACTIVE or row[FLAGS] & REVOKED:
+                raise CredentialReused(row[0])
+            tokens = issue(grant)
+            self._file(self._with_tokens(row, row[FLAGS], self._retire(row), tokens))
             self._expire(now)
             return tokens
 
-    def _retire(self, family: FamilyRow) -> FamilyRow:
-        """The family's live tokens are done: the refresh token rotated, the access revoked."""
-        for token_key in family.live:
-            kind = self._tokens[token_key][1]
-            rotated = kind == "refresh_token"
-            self._set_state(token_key, TokenState.ROTATED if rotated else TokenState.REVOKED)
-        retired = family.retired + family.live
-        cap = self.limits.max_retired_tokens
-        for token_key in retired[: max(0, len(retired) - cap)]:
-            self._tokens.pop(token_key, None)
-        return family._replace(live=(), retired=retired[-cap:] if cap else ())
+    def _retire(self, row: Row) -> Row:
+        """The retired tuple once the family's live tokens are done: the refresh token
+        rotated, the access token revoked; only the newest max_retired_tokens are kept."""
+        retired = list(row[RETIRED])
+        for at in range(LIVE, len(row), TOKEN_WIDTH):
+            token_key, kind, issued_at, expires_at, _ = row[at : at + TOKEN_WIDTH]
+            state = _ROTATED if kind == "refresh_token" else _REVOKED
+            retired += (token_key, kind, issued_at, expires_at, state)
+        excess = len(retired) - self.limits.max_retired_tokens * TOKEN_WIDTH
+        if excess > 0:
+            for token_key in retired[:excess:TOKEN_WIDTH]:
+                self._tokens.pop(token_key, None)
+            del retired[:excess]
+        return tuple(retired)
 
-    def _add_tokens(self, family: FamilyRow, tokens: Sequence[TokenRecord]) -> FamilyRow:
-        grant_id = family.grant_id
-        keys = tuple(key(record.value) for record in tokens)
-        for token_key, record in zip(keys, tokens, strict=True):
-            self._tokens[token_key] = (
-                grant_id,
-                record.kind,
-                record.issued_at,
-                record.expires_at,
-                _ACTIVE,
-            )
-        # Only the deadline moves: the queue finds the later one when the earlier comes due.
-        deadline = family_deadline(list(tokens), family.deadline)
-        return family._replace(live=keys, deadline=deadline)
+    def _with_tokens(
+        self, row: Row, flags: int, retired: Row, tokens: Sequence[TokenRecord]
+    ) -> Row:
+        """The family's row with `tokens` as its live ones, each filed under its key."""
+        grant_id = row[0]
+        deadline = row[DEADLINE]
+        live: list[Any] = []
+        for record in tokens:
+            token_key = key(record.value)
+            self._tokens[token_key] = grant_id
+            expires_at = record.expires_at
+            live += (token_key, record.kind, record.issued_at, expires_at, ACTIVE)
+            # As family_deadline: each token's expiry, plus the expired refresh retention.
+            if record.kind == "refresh_token":
+                expires_at += EXPIRED_REFRESH_RETENTION
+            if expires_at > deadline:
+                # Only the deadline moves: the queue finds it when the earlier comes due.
+                deadline = expires_at
+        return (*row[:GRANT_SIZE], row[CODE_EXPIRES_AT], deadline, flags, retired, *live)
 
     async def add_grant(self, grant: Grant, tokens: Sequence[TokenRecord], now: float) -> None:
         with self._lock:
             self._clock_at(now)
-            family = FamilyRow(grant_row(grant, self._scope_tuples), None, now, now, 0, (), ())
-            family = self._add_tokens(family, tokens)
-            self._file(family)
-            self._family_expiry.add(grant.id, family.deadline)
+            row = (*grant_row(grant, self._scope_tuples), None, now, 0, ())
+            row = self._with_tokens(row, 0, (), tokens)
+            self._file(row)
+            self._family_expiry.add(grant.id, row[DEADLINE])
             self._expire(now)
 
     async def find_token(self, value: str) -> TokenRecord | None:
         with self._lock:
-            found = self._token(key(value))
-            return None if found is None else self._token_record(value, *found)
+            found = self._find(key(value))
+            return None if found is None else self._token_record(value, found)
 
     async def find_code(self, value: str) -> CodeRecord | None:
         with self._lock:
-            family = self._family(self._codes.get(key(value)))
-            return None if family is None else self._code_record(value, family)
+            row = self._code_family(value)
+            return None if row is None else self._code_record(value, row, grant_of(row))
 
     async def revoke_family(self, grant_id: str, reused: str | None = None) -> None:
         with self._lock:
-            family = self._family(grant_id)
-            if family is None:
+            row = self._family(grant_id)
+            if row is None:
                 return
-            self._file(family._replace(flags=family.flags | REVOKED))
+            self._file(self._with_flags(row, row[FLAGS] | REVOKED))
             if reused:
-                reused_key = key(reused)
-                row = self._tokens.get(reused_key)
-                if row is not None and row[0] == grant_id:
+                found = self._find(key(reused))
+                if found is not None and found[0][0] == grant_id:
                     # Deleted, as Hydra does: now "not valid".
-                    self._set_state(reused_key, TokenState.REVOKED)
+                    self._file(self._with_state(found, _REVOKED))
 
     # Pending authorizations and sessions -----------------------------------------------------
     def _live(self, expires_at: float, now: float) -> bool:
@@ -293,24 +364,28 @@ class MemoryStore:
     # Expiry ------------------------------------------------------------------------------------
     def _expire(self, now: float, budget: int | None = DUE_PER_WRITE) -> None:
         """Drop up to `budget` records of each kind that are due by `now` (None: all)."""
-        self._horizon = horizon = max(self._horizon, now)
-        for grant_id in self._family_expiry.due(horizon, budget):
-            row = self._families.get(grant_id)
-            if row is None:
-                continue  # dropped already, by a lookup that found it expired
-            family = FamilyRow._make(row)
-            if family.deadline > horizon:  # extended since it was filed: file it again
-                self._family_expiry.add(grant_id, family.deadline)
-            else:
-                self._drop_family(family)
-        for pending_id in self._pending_expiry.due(horizon, budget):
-            pending = self._pending.get(pending_id)
-            if pending is not None and pending.expires_at <= horizon:
-                del self._pending[pending_id]
-        for session_id in self._session_expiry.due(horizon, budget):
-            session = self._sessions.get(session_id)
-            if session is not None and session.expires_at <= horizon:
-                del self._sessions[session_id]
+        if now > self._horizon:
+            self._horizon = now
+        horizon = self._horizon
+        if self._family_expiry.due_by(horizon):
+            for grant_id in self._family_expiry.due(horizon, budget):
+                row = self._families.get(grant_id)
+                if row is None:
+                    continue  # dropped already, by a lookup that found it expired
+                if row[DEADLINE] > horizon:  # extended since it was filed: file it again
+                    self._family_expiry.add(grant_id, row[DEADLINE])
+                else:
+                    self._drop_family(row)
+        if self._pending_expiry.due_by(horizon):
+            for pending_id in self._pending_expiry.due(horizon, budget):
+                pending = self._pending.get(pending_id)
+                if pending is not None and pending.expires_at <= horizon:
+                    del self._pending[pending_id]
+        if self._session_expiry.due_by(horizon):
+            for session_id in self._session_expiry.due(horizon, budget):
+                session = self._sessions.get(session_id)
+                if session is not None and session.expires_at <= horizon:
+                    del self._sessions[session_id]
 
     def _clock_at(self, now: float) -> None:
         """Called first by every write: if the clock went back (reset, frozen at an earlier
@@ -319,12 +394,15 @@ class MemoryStore:
             self._expire(self._horizon, budget=None)
             self._horizon = now
 
-    def _drop_family(self, family: FamilyRow) -> None:
-        del self._families[family.grant_id]
-        if family.code is not None:
-            self._codes.pop(family.code, None)
-        for token_key in (*family.live, *family.retired):
-            self._tokens.pop(token_key, None)
+    def _drop_family(self, row: Row) -> None:
+        grant_id = row[0]
+        del self._families[grant_id]
+        code_key = self._code_keys.pop(grant_id, None) if self._code_keys else None
+        if code_key is not None:
+            self._codes.pop(code_key, None)
+        tokens = self._tokens
+        for token_key in (*row[LIVE::TOKEN_WIDTH], *row[RETIRED][::TOKEN_WIDTH]):
+            tokens.pop(token_key, None)
 
     async def purge(self, now: float) -> None:
         with self._lock:
@@ -335,6 +413,7 @@ class MemoryStore:
         with self._lock:
             self._families.clear()
             self._codes.clear()
+            self._code_keys.clear()
             self._tokens.clear()
             self._pending.clear()
             self._sessions.clear()
@@ -349,11 +428,14 @@ class MemoryStore:
 
     # For tests and benchmarks: what it holds ---------------------------------------------------
     def counts(self) -> dict[str, int]:
+        """Live records by kind; "codes" counts the codes it answers for (used or not), though
+        it holds no entry for a code whose grant is named after it."""
         with self._lock:
             self._expire(self._horizon, budget=None)  # what is due is gone: count only the rest
             return {
                 "families": len(self._families),
-                "codes": len(self._codes),
+                "codes": sum(1 for row in self._families.values() if row[FLAGS] & HAS_CODE),
+                "indexed_codes": len(self._codes),
                 "tokens": len(self._tokens),
                 "pending": len(self._pending),
                 "sessions": len(self._sessions),
@@ -363,20 +445,21 @@ class MemoryStore:
         """How many tokens would answer as live at `now` (the store keeps no values to list)."""
         with self._lock:
             self._expire(self._horizon, budget=None)
-            revoked = {gid for gid, row in self._families.items() if row[4] & REVOKED}
             return sum(
                 1
-                for grant_id, _, _, expires_at, state in self._tokens.values()
-                if state == _ACTIVE and grant_id not in revoked and now < expires_at
+                for row in self._families.values()
+                if not row[FLAGS] & REVOKED
+                for at in range(LIVE, len(row), TOKEN_WIDTH)
+                if row[at + STATE] == ACTIVE and now < row[at + EXPIRES_AT]
             )
 
     def end_token(self, value: str) -> bool:
         """Revoke one token only, as the real server may end an access token early."""
         with self._lock:
-            token_key = key(value)
-            if self._token(token_key) is None:
+            found = self._find(key(value))
+            if found is None:
                 return False
-            self._set_state(token_key, TokenState.REVOKED)
+            self._file(self._with_state(found, _REVOKED))
             return True
 
 

@@ -7,6 +7,8 @@ Records are frozen: the engine reads them, and only the store's transitions chan
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from enum import Enum
 
@@ -48,6 +50,20 @@ class Grant:
     acr: str | None = None
     # How it was granted: "authorization_code" (a user approved) or "client_credentials".
     kind: str = "authorization_code"
+
+
+def grant_id_for_code(code: str) -> str:
+    """The id of the grant an authorization code is issued for: a digest of the code.
+
+    A store can then trace a code it no longer holds back to its grant (the memory store
+    keeps no entry for such a code at all), to answer "already used" and end the family
+    (RFC 6749 4.1.2) for as long as the family lives. The digest reveals nothing of the code,
+    and nobody can name a code of a given grant without having been sent it.
+    """
+    digest = hashlib.blake2b(
+        code.encode("utf-8", "surrogateescape"), digest_size=16, person=b"grant-of-code"
+    ).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)

@@ -329,6 +329,20 @@ async def test_code_reuse_is_refused_and_revokes_what_the_code_issued(
     expect_error(await redeem(flow, code), "invalid_grant", CODE_USED)
 
 
+async def test_a_used_code_presented_after_it_expired_is_still_reuse(
+    flow: Flow, context: Context, clock: Clock
+) -> None:
+    """The store keeps no entry for the code itself: it is traced to its grant."""
+    code = await flow.code(scope="account.read offline")
+    first = expect_tokens(await redeem(flow, code), "account.read offline", refresh=True)
+    clock.advance(1800)  # the code expired 20 minutes ago; its access token lives
+    assert is_live(context, first["access_token"])
+    expect_error(await redeem(flow, code), "invalid_grant", CODE_USED)
+    assert not is_live(context, first["access_token"])
+    refresh = {"grant_type": "refresh_token", "refresh_token": str(first["refresh_token"])}
+    expect_error(await flow.token(refresh, auth=SECRET_AUTH), "invalid_grant", REFRESH_INVALID)
+
+
 async def test_code_reuse_also_revokes_tokens_from_later_refreshes(
     flow: Flow, context: Context
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -25,6 +26,7 @@ from frameio_oauth_mock.mockserver.store import (
     TokenRecord,
     TokenState,
 )
+from frameio_oauth_mock.mockserver.store.records import grant_id_for_code
 
 pytestmark = pytest.mark.anyio
 
@@ -198,6 +200,59 @@ async def test_a_used_code_is_never_redeemed_again_whatever_the_check_says(
     with pytest.raises(CredentialReused):
         await store.redeem_code("code-1", NOW, lambda record: None, minter)
     assert minter.calls == 0
+
+
+# Codes whose grant is named after them (grant_id_for_code), as the engine issues them ----------
+
+CODE = (
+    "ory_ac_j0Mf3sQ0x5Yk2nq7zvTqDgC8WbqzL5Wm1RrY7yAaHh4.Qf3vZk1p8dC0aSx2bN6mT9rL4wE7yU1iO3pH5jK8gXw"
+)
+
+
+def named_grant(code: str = CODE) -> Grant:
+    return replace(grant(), id=grant_id_for_code(code))
+
+
+async def test_a_code_named_grant_is_found_redeemed_once_and_then_reuse(store: Store) -> None:
+    await store.add_code(CodeRecord(CODE, named_grant(), NOW + CODE_TTL), NOW)
+    assert await store.find_code(CODE) == CodeRecord(CODE, named_grant(), NOW + CODE_TTL)
+    assert await store.find_code(CODE[:-1] + "A") is None  # another value: not its code
+    tokens = await store.redeem_code(CODE, NOW, accept_unused_code, Minter())
+    assert [token.grant for token in tokens] == [named_grant(), named_grant()]
+    with pytest.raises(CredentialReused) as reused:
+        await store.redeem_code(CODE, NOW + 1, accept_unused_code, Minter())
+    assert reused.value.grant_id == grant_id_for_code(CODE)
+
+
+async def test_a_used_code_is_traced_to_its_grant_long_after_it_expired(store: Store) -> None:
+    """RFC 6749 4.1.2: presented again, a used code ends what it issued, however late."""
+    await store.add_code(CodeRecord(CODE, named_grant(), NOW + CODE_TTL), NOW)
+    tokens = await store.redeem_code(CODE, NOW, accept_unused_code, Minter())
+    later = NOW + ACCESS_TTL - 1  # the code long expired, its tokens still live
+    await store.purge(later)
+    used = await store.find_code(CODE)
+    assert used == CodeRecord(CODE, named_grant(), NOW + CODE_TTL, redeemed=True)
+    with pytest.raises(CredentialReused) as reused:
+        await store.redeem_code(CODE, later, accept_unused_code, Minter())
+    await store.revoke_family(reused.value.grant_id)
+    for token in tokens:
+        record = await store.find_token(token.value)
+        assert record is not None and record.state is TokenState.REVOKED, token.kind
+
+
+async def test_a_named_code_never_redeemed_is_unknown_once_expired(store: Store) -> None:
+    seen: list[CodeRecord | None] = []
+
+    def check(record: CodeRecord | None) -> None:
+        seen.append(record)
+        accept_unused_code(record)
+
+    await store.add_code(CodeRecord(CODE, named_grant(), NOW + CODE_TTL), NOW)
+    await store.purge(NOW + CODE_TTL)
+    with pytest.raises(Refused):
+        await store.redeem_code(CODE, NOW + CODE_TTL, check, Minter())
+    assert seen == [None]
+    assert await store.find_code(CODE) is None
 
 
 # Refresh tokens -------------------------------------------------------------------------------
