@@ -361,16 +361,20 @@ class Fault:
         return {**described, "id": self.id, "seen": self.seen, "fired": self.fired}
 
 
-@dataclass
 class FaultList:
-    """The active rules, in the order they were added; the first that fires wins."""
+    """The active rules, in the order they were added; the first that fires wins.
 
-    rules: list[Fault] = field(default_factory=list)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    # (endpoint, tampers the authorization response) -> its rules in order: firing() looks
-    # only at the rules that can match, and a call no rule can match costs one look-up.
-    _index: dict[tuple[str, bool], list[Fault]] = field(default_factory=dict)
+    (A plain class: every server builds one at start-up, and the rest of this module's
+    dataclasses already cost start-up a few milliseconds to create.)"""
+
+    def __init__(self) -> None:
+        self.rules: list[Fault] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        # (endpoint, tampers the authorization response) -> its rules in order: firing()
+        # looks only at the rules that can match, and a call no rule can match costs one
+        # look-up.
+        self._index: dict[tuple[str, bool], list[Fault]] = {}
 
     def add(self, endpoint: str, **options: Any) -> Fault:
         """Add a rule: add("token", status=429, retry_after=2), add("authorize", state="wrong")."""
