@@ -7,6 +7,7 @@ import contextlib
 import copy
 import errno
 import gc
+import ipaddress
 import logging
 import socket
 from collections.abc import Callable
@@ -64,16 +65,27 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def _address_info(host: str, port: int) -> list[Any]:
-    """getaddrinfo for a listening socket. An address literal (the usual 127.0.0.1) is
-    taken as it is first: the full look-up loads the resolver's modules, milliseconds of
-    every start-up, for a name that needs no resolving."""
-    flags = socket.AI_PASSIVE
+    """getaddrinfo for a listening socket. An address literal (the usual 127.0.0.1) needs no
+    look-up at all: the process's first getaddrinfo costs about a millisecond even for a
+    literal (the C library reads its configuration), the full one loads the resolver's
+    modules. A scoped IPv6 literal (fe80::1%eth0) still goes through getaddrinfo, which
+    turns the scope into the interface index bind() wants."""
+    literal = _ip_literal(host)
+    if literal is not None:
+        if literal.version == 4:
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))]
+        address = (host, port, 0, 0)
+        return [(socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", address)]
+    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if "%" in host:
+        return None
     try:
-        return socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=flags | socket.AI_NUMERICHOST
-        )
-    except socket.gaierror:
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=flags)
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 def socket_url(sock: socket.socket) -> str:
