@@ -221,7 +221,7 @@ class Settings:
         if self.server.state_min_length is not None:
             overrides["state_min_length"] = self.server.state_min_length
         if overrides:
-            profiles = {name: replace(profile, **overrides) for name, profile in profiles.items()}
+            profiles = {name: profile._replace(**overrides) for name, profile in profiles.items()}
         return profiles
 
     @property
