@@ -30,7 +30,7 @@ ASGIApp = Callable[
 ]
 
 DATE = (b"date", b"Tue, 01 Dec 2026 00:00:00 GMT")
-SETTLE_SECONDS = 0.2
+STUCK_SECONDS = 30.0
 HOST = b"Host: 127.0.0.1:8080\r\n"
 
 
@@ -83,17 +83,23 @@ async def _serve(
         if transport.closed:
             break
         protocol.data_received(data)
-        # The answer, and any pipelined request it started; a task still waiting after the
-        # pause is waiting for the next data (a body after 100 Continue).
-        while state.tasks:
-            _, pending = await asyncio.wait(set(state.tasks), timeout=SETTLE_SECONDS)
-            if pending:
-                break
+        await _settle(protocol, state)
     transport.closed_by_server = transport.closed
     protocol.connection_lost(None)  # cancels the keep-alive and head timers
     for task in state.tasks:
         task.cancel()
     return transport
+
+
+async def _settle(protocol: HttpToolsProtocol, state: ServerState) -> None:
+    """Run the app until every answer begun is complete (pipelined ones included), unless the
+    current request's body is still to come: then the next data is what it waits for."""
+    while state.tasks:
+        cycle = protocol.cycle
+        if cycle is not None and cycle.more_body and not cycle.response_complete:
+            return
+        _, pending = await asyncio.wait(set(state.tasks), timeout=STUCK_SECONDS)
+        assert not pending, "the app did not finish its answer"
 
 
 def serve(
