@@ -412,7 +412,7 @@ class RawRequest:
             headers=bounded(redacted_headers(headers)),
             form=bounded(redacted_params(self.form)),
             status=self.status,
-            duration_ms=self.duration_ms,
+            duration_ms=round(self.duration_ms, 3),
             client_id=None if client_id is None else excerpt(client_id),
             grant_type=None if grant_type is None else excerpt(grant_type),
             fault=self.fault,

@@ -251,7 +251,7 @@ class _Exchange:
             return
         self._recorded = True
         entry = self.entry
-        entry.duration_ms = round((time.perf_counter() - self._started) * 1000, 3)
+        entry.duration_ms = (time.perf_counter() - self._started) * 1000  # rounded when read
         fault = self.fault
         if fault is not None and isinstance(fault.effect, DropConnection):
             entry.status = 0  # the answer was never finished: no status was given
