@@ -167,5 +167,7 @@ async def auto_approve(ctx: Context, request: AuthorizationRequest) -> Authoriza
             request.client.client_id,
             request.response_mode,
         )
-    # No browser session is kept, but the id_token still names a login session (`sid`).
-    return await issue_code(ctx, request, user.id, ctx.clock.now(), ctx.tokens.opaque_id())
+    # No browser session is kept, but an id_token still names a login session (`sid`); only
+    # an id_token shows it, so a grant that can have none gets none.
+    session_id = ctx.tokens.opaque_id() if "openid" in request.scopes else ""
+    return await issue_code(ctx, request, user.id, ctx.clock.now(), session_id)

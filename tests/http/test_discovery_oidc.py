@@ -308,6 +308,20 @@ async def test_openid_token_response_has_a_verifiable_id_token(
     assert "nonce" not in claims
 
 
+async def test_auto_approved_id_tokens_name_a_login_session_of_their_own(
+    http: httpx.AsyncClient, flow: Flow
+) -> None:
+    # No browser session is kept in auto-approve mode, yet each id_token names one (`sid`),
+    # a different one for each authorization.
+    sids = []
+    for _ in range(2):
+        body = await openid_tokens(flow)
+        claims = await verify_id_token(http, body["id_token"])
+        assert isinstance(claims["sid"], str) and claims["sid"]
+        sids.append(claims["sid"])
+    assert sids[0] != sids[1]
+
+
 async def test_nonce_is_echoed_when_sent(http: httpx.AsyncClient, flow: Flow) -> None:
     body = await openid_tokens(flow, nonce="n-0S6_WzA2Mj")
     claims = await verify_id_token(http, body["id_token"])
