@@ -25,10 +25,11 @@ from frameio_oauth_mock.mockserver.requestlog import LoggedRequest
 
 logger = logging.getLogger("frameio_mock")
 
-# The error page's two fields (templates/error.html).
-_PAGE_ERROR = re.compile(rb'<code id="error">(.*?)</code>')
-_PAGE_DESCRIPTION = re.compile(rb'<dd id="error_description">(.*?)</dd>', re.DOTALL)
-_CHALLENGE_PARAM = re.compile(r'(error|error_description)="([^"]*)"')
+# The error page's two fields (templates/error.html). Left to re's cache, compiled on first
+# use: only a refusal logged at level info reads them, and every start-up would pay for them.
+_PAGE_ERROR = rb'<code id="error">(.*?)</code>'
+_PAGE_DESCRIPTION = rb'<dd id="error_description">(.*?)</dd>'
+_CHALLENGE_PARAM = r'(error|error_description)="([^"]*)"'
 _MAX_BODY = 64 * 1024  # error answers are small; never buffer more than this
 
 # True while a `drop` fault sends the start of an answer it will not finish, so uvicorn's
@@ -78,17 +79,17 @@ class AnswerWatch:
 
 
 def _from_challenge(challenge: str) -> tuple[str, str] | None:
-    found = dict(_CHALLENGE_PARAM.findall(challenge))
+    found = dict(re.findall(_CHALLENGE_PARAM, challenge))
     if "error" not in found:
         return None
     return found["error"], found.get("error_description", "")
 
 
 def _from_page(body: bytes) -> tuple[str, str] | None:
-    error = _PAGE_ERROR.search(body)
+    error = re.search(_PAGE_ERROR, body)
     if error is None:
         return None
-    description = _PAGE_DESCRIPTION.search(body)
+    description = re.search(_PAGE_DESCRIPTION, body, re.DOTALL)
     text = description.group(1).decode("utf-8", "replace") if description else ""
     return html.unescape(error.group(1).decode("utf-8", "replace")), html.unescape(text.strip())
 
