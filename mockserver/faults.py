@@ -7,7 +7,8 @@ delay, or (at the authorization endpoint) a tampered authorization response: an 
 a wrong or missing state or iss.
 """
 
-from __future__ import annotations
+# Annotations are evaluated here (no `from __future__ import annotations`): typing.NamedTuple
+# compiles every string annotation, which every start-up would pay.
 
 import itertools
 import json
@@ -265,7 +266,7 @@ class Fault:
     fired: int = 0  # calls it changed so far
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> Fault:
+    def from_mapping(cls, data: Mapping[str, Any]) -> "Fault":
         unknown = sorted(set(data) - set(FAULT_FIELDS))
         if unknown:
             raise FaultError(f"{unknown[0]}: unknown field")
