@@ -17,7 +17,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from frameio_oauth_mock.mockserver.faults import FaultError
-from frameio_oauth_mock.mockserver.inspection import describe_token
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.grants import issue_without_authorization
 from frameio_oauth_mock.mockserver.settings import ConfigError, read_client, read_user
@@ -244,6 +243,8 @@ class ControlAPI:
         token = data.get("token")
         if not isinstance(token, str) or not token.strip():
             raise ControlError("token: required, the token (or id_token or code) to look up")
+        from frameio_oauth_mock.mockserver.inspection import describe_token  # only used here
+
         return JSONResponse(await describe_token(self.ctx, token))
 
     async def tokens(self, request: Request) -> Response:

@@ -16,8 +16,6 @@ from frameio_oauth_mock.mockserver.oauth.bearer import (
 )
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
-from frameio_oauth_mock.mockserver.oauth.metadata import server_metadata
-from frameio_oauth_mock.mockserver.oauth.revocation import handle_introspection, handle_revocation
 from frameio_oauth_mock.mockserver.oauth.userinfo import userinfo
 from frameio_oauth_mock.mockserver.settings import UserConfig
 from frameio_oauth_mock.mockserver.web.forms import endpoint_request, issuer_of, read_form
@@ -27,10 +25,16 @@ _STATUS_TITLES = {401: "Unauthorized", 403: "Forbidden"}
 
 
 class ResourceEndpoints:
+    # Revocation, introspection and the metadata documents import their engine modules on
+    # first use: each module start-up loads costs it a file to find, read and unmarshal, and
+    # a flow needs none of these.
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     async def revoke(self, request: Request) -> Response:
+        from frameio_oauth_mock.mockserver.oauth.revocation import handle_revocation
+
         try:
             await handle_revocation(self.ctx, await endpoint_request(self.ctx, request))
         except OAuthError as error:
@@ -40,6 +44,8 @@ class ResourceEndpoints:
         )
 
     async def introspect(self, request: Request) -> Response:
+        from frameio_oauth_mock.mockserver.oauth.revocation import handle_introspection
+
         try:
             answer = await handle_introspection(self.ctx, await endpoint_request(self.ctx, request))
         except OAuthError as error:
@@ -47,6 +53,8 @@ class ResourceEndpoints:
         return token_json(self.ctx.profile, answer)
 
     async def metadata(self, request: Request) -> Response:
+        from frameio_oauth_mock.mockserver.oauth.metadata import server_metadata
+
         rfc8414 = request.url.path.endswith("/oauth-authorization-server")
         return JSONResponse(server_metadata(self.ctx, issuer_of(self.ctx, request), rfc8414))
 
