@@ -50,6 +50,7 @@ class Deadlines:
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopDeadlines] = (
             weakref.WeakKeyDictionary()
         )
+        self._last: _LoopDeadlines | None = None
 
     async def within(self, seconds: float, work: Coroutine[Any, Any, T]) -> T | None:
         """What `work` returns, or None when it did not finish within `seconds` (it is then
@@ -58,9 +59,12 @@ class Deadlines:
         task = asyncio.current_task()
         if task is None:  # not in a task (no one to cancel): no limit can be kept
             return await work
-        watched = self._loops.get(loop)
-        if watched is None:
-            watched = self._loops[loop] = _LoopDeadlines(loop)
+        watched = self._last
+        if watched is None or watched.loop is not loop:  # one loop nearly always: no look-up
+            watched = self._loops.get(loop)
+            if watched is None:
+                watched = self._loops[loop] = _LoopDeadlines(loop)
+            self._last = watched
         cancelling = task.cancelling()
         watched.watch(task, loop.time() + seconds)
         try:
