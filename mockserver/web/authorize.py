@@ -35,7 +35,7 @@ from frameio_oauth_mock.mockserver.oauth.interaction import (
 from frameio_oauth_mock.mockserver.scopes import meaning
 from frameio_oauth_mock.mockserver.store import PendingAuthorization, Session
 from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
-from frameio_oauth_mock.mockserver.web.forms import issuer_of, query_pairs, read_form
+from frameio_oauth_mock.mockserver.web.forms import header, issuer_of, query_pairs, read_form
 from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 from frameio_oauth_mock.mockserver.web.responses import (
     error_page,
@@ -157,7 +157,7 @@ class AuthorizationPages:
 
     def _misdirected(self, request: Request) -> Response | None:
         """An error page for a Host this mock does not serve (DNS rebinding), else None."""
-        problem = host_problem(self.exposure, self.ctx.settings.server, request.headers.get("host"))
+        problem = host_problem(self.exposure, self.ctx.settings.server, header(request, b"host"))
         return None if problem is None else self._forbidden(problem, 400)
 
     def _cross_origin(self, request: Request) -> Response | None:
@@ -201,7 +201,8 @@ class AuthorizationPages:
         return redirect(answer.location(), self._redirect_status)
 
     async def _session(self, request: Request) -> Session | None:
-        session_id = request.cookies.get(SESSION_COOKIE)
+        # Most authorization requests a test suite makes send no cookie at all.
+        session_id = request.cookies.get(SESSION_COOKIE) if header(request, b"cookie") else None
         if not session_id:
             return None
         session = await self.ctx.store.find_session(session_id, self.ctx.clock.now())
