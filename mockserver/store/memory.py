@@ -74,11 +74,11 @@ class MemoryStore:
         self.limits = limits or StoreLimits()
         self._lock = threading.RLock()
         self._families: dict[str, Row] = {}  # grant id -> family row (compact.py)
-        self._tokens: dict[bytes, str] = {}  # key(token) -> its family's grant id
+        self._tokens: dict[int, str] = {}  # key(token) -> its family's grant id
         # Codes whose grant is not named after them (a caller's own grant ids): key(code)
         # -> grant id, and the way back, so dropping the family drops the entry.
-        self._codes: dict[bytes, str] = {}
-        self._code_keys: dict[str, bytes] = {}
+        self._codes: dict[int, str] = {}
+        self._code_keys: dict[str, int] = {}
         self._pending: dict[str, PendingAuthorization] = {}  # insertion order: oldest first
         self._sessions: dict[str, Session] = {}
         # Deadlines of families, pending authorizations and sessions, and the latest `now`
@@ -109,7 +109,7 @@ class MemoryStore:
         row = self._family(grant_id_for_code(value) if grant_id is None else grant_id)
         return row if row is not None and row[FLAGS] & HAS_CODE else None
 
-    def _find(self, token_key: bytes) -> Found | None:
+    def _find(self, token_key: int) -> Found | None:
         grant_id = self._tokens.get(token_key)
         if grant_id is None:
             return None
