@@ -244,7 +244,6 @@ class Settings:
 
 
 @lru_cache(maxsize=256)  # asked on every page request (the Host check); ipaddress is slow
-@lru_cache(maxsize=256)  # asked for every page request's Host; parsing an IP is not free
 def is_loopback_host(host: str) -> bool:
     """True for localhost, *.localhost and loopback IP literals (127.0.0.0/8, ::1)."""
     host = host.strip("[]").lower()

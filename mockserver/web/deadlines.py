@@ -4,45 +4,65 @@ Nearly every request body is there by the time it is read, so a timer per read
 (`asyncio.timeout`: about 5 µs to set and cancel) costs more than the read. Here a read
 notes its task and deadline in a dict, and one timer, set while reads are waiting, cancels
 those whose deadline has passed; a read that finishes first just leaves the dict.
+
+Nothing here holds an event loop: a `MockServer` started and stopped many times runs one
+app on many loops, and a closed loop must be free to go.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from collections.abc import Coroutine
+from functools import partial
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 # Event loops run a timer up to their clock's resolution early; a deadline that close is due.
-CLOCK_TOLERANCE = 0.001
+CLOCK_TOLERANCE = max(0.001, time.get_clock_info("monotonic").resolution)
 
 
 class _LoopDeadlines:
-    """The reads waiting on one event loop, and the one timer that watches them."""
+    """The reads waiting on one event loop, and when its timer is due."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    def __init__(self) -> None:
         self.waiting: dict[asyncio.Task[Any], float] = {}
         self.expired: set[asyncio.Task[Any]] = set()
-        self.timer: asyncio.TimerHandle | None = None
+        self.timer_at: float | None = None  # the earliest timer set and not yet run
 
-    def watch(self, task: asyncio.Task[Any], deadline: float) -> None:
+    def watch(
+        self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any], deadline: float
+    ) -> None:
         self.waiting[task] = deadline
-        if self.timer is None:
-            self.timer = self.loop.call_at(deadline, self._sweep)
+        if self.timer_at is None or deadline < self.timer_at:
+            self._set_timer(loop, deadline)
 
-    def _sweep(self) -> None:
-        self.timer = None
-        now = self.loop.time() + CLOCK_TOLERANCE
+    def _set_timer(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        self.timer_at = when
+        # The loop holds the timer, the timer only a weak reference to this record.
+        loop.call_at(when, partial(_sweep, weakref.ref(self), when))
+
+    def sweep(self, when: float) -> None:
+        if when != self.timer_at:
+            return  # a timer set for later, overtaken by an earlier one that ran already
+        self.timer_at = None
+        loop = asyncio.get_running_loop()
+        now = loop.time() + CLOCK_TOLERANCE
         due = [task for task, deadline in self.waiting.items() if deadline <= now]
         for task in due:
             del self.waiting[task]
             self.expired.add(task)
             task.cancel()
         if self.waiting:
-            self.timer = self.loop.call_at(min(self.waiting.values()), self._sweep)
+            self._set_timer(loop, min(self.waiting.values()))
+
+
+def _sweep(record: weakref.ref[_LoopDeadlines], when: float) -> None:
+    deadlines = record()
+    if deadlines is not None:
+        deadlines.sweep(when)
 
 
 class Deadlines:
@@ -50,23 +70,29 @@ class Deadlines:
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopDeadlines] = (
             weakref.WeakKeyDictionary()
         )
+        # The loop last seen and its record: one loop nearly always, so no look-up.
+        self._last_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._last: _LoopDeadlines | None = None
+
+    def _for(self, loop: asyncio.AbstractEventLoop) -> _LoopDeadlines:
+        if self._last is not None and self._last_loop is not None and self._last_loop() is loop:
+            return self._last
+        watched = self._loops.get(loop)
+        if watched is None:
+            watched = self._loops[loop] = _LoopDeadlines()
+        self._last_loop, self._last = weakref.ref(loop), watched
+        return watched
 
     async def within(self, seconds: float, work: Coroutine[Any, Any, T]) -> T | None:
         """What `work` returns, or None when it did not finish within `seconds` (it is then
         cancelled, as asyncio.timeout cancels its body)."""
-        loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         if task is None:  # not in a task (no one to cancel): no limit can be kept
             return await work
-        watched = self._last
-        if watched is None or watched.loop is not loop:  # one loop nearly always: no look-up
-            watched = self._loops.get(loop)
-            if watched is None:
-                watched = self._loops[loop] = _LoopDeadlines(loop)
-            self._last = watched
+        loop = task.get_loop()
+        watched = self._for(loop)
         cancelling = task.cancelling()
-        watched.watch(task, loop.time() + seconds)
+        watched.watch(loop, task, loop.time() + seconds)
         try:
             return await work
         except asyncio.CancelledError:

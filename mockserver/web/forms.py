@@ -40,6 +40,8 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
 _CACHED_UNQUOTE_LENGTH = 512
 
 
+# What it holds is what the request log holds too (escaped form values, a client_secret_post
+# secret among them), in the same process; bounded, and only for short values.
 @lru_cache(maxsize=1024)
 def _cached_unquote(text: str) -> str:
     return unquote(text)
@@ -60,7 +62,7 @@ def query_pairs(request: Request) -> list[tuple[str, str]]:
 async def read_form(request: Request) -> list[tuple[str, str]] | None:
     """The body's form fields, [] when the body is not a form, None when it cannot be parsed.
 
-    A url-encoded body already parsed by the harness is not parsed twice; anything else
+    A url-encoded body already parsed by the front is not parsed twice; anything else
     (multipart) goes through Starlette and python-multipart.
     """
     parsed: list[tuple[str, str]] | None = request.scope.get(PARSED_FORM_KEY)

@@ -67,15 +67,12 @@ class Front:
             for profile_name, profile in ctx.state.profiles.items()
             if profile.paths.v4
         }
-        # Only a harness shared through a store keeps its clock and log elsewhere.
-        self.loads_clock = type(harness).load_clock is not HarnessState.load_clock
-        self.local_log = type(harness).record is HarnessState.record
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # The door: one pass over the head for CORS and the limits, and for the log.
+        # One pass over the head for CORS and the limits.
         origin = content_length = content_type = None
         has_body = preflight_request = False
         for raw_name, value in scope["headers"]:
@@ -109,13 +106,13 @@ class Front:
         except Refused as refusal:
             await limits.refuse(path, send, refusal)
             return
-        if self.loads_clock:
+        if _overrides(self.harness, "load_clock"):
             await self.harness.load_clock(self.ctx.clock)
         if self.ctx.state.store.persistent:
             await self.ctx.sync_from_store()
         # The control API and the inspector watch the log; they are not part of it.
         if path == "/" or path.startswith(UNLOGGED_PREFIXES):
-            await self.app(scope, receive if body is None else _replaying(body, receive), send)
+            await self.app(scope, receive if body is None else _Replay(body, receive), send)
             return
         await self._logged(scope, receive, send, path, body)
 
@@ -154,9 +151,7 @@ class Front:
             form,
             profile_ctx.profile.parameters_in_query,
         )
-        exchange = _Exchange(
-            self.harness, self.local_log, entry, started, send, body, receive, endpoint
-        )
+        exchange = _Exchange(self.harness, entry, started, send, body, receive, endpoint)
         try:
             fault = None
             if self.harness.may_fire(endpoint):  # who is calling, only if a rule may care
@@ -192,11 +187,9 @@ class _Exchange:
     """One logged request on its way through: the body to replay, the answer to log."""
 
     __slots__ = (
-        "_body",
         "_held",
         "_parts",
         "_reading",
-        "_receive",
         "_recorded",
         "_send",
         "_started",
@@ -204,13 +197,12 @@ class _Exchange:
         "entry",
         "fault",
         "harness",
-        "local_log",
+        "replay",
     )
 
     def __init__(
         self,
         harness: HarnessState,
-        local_log: bool,
         entry: RawRequest,
         started: float,
         send: Send,
@@ -219,14 +211,11 @@ class _Exchange:
         endpoint: str,
     ) -> None:
         self.harness = harness
-        # The log is in this process: appended to at once (reset() may have replaced it).
-        self.local_log = local_log
         self.entry = entry
         self.fault: Fault | None = None
         self._started = started
         self._send = send
-        self._body = body
-        self._receive = receive
+        self.replay = _Replay(body, receive)
         # Token answers, and every error answer, are kept whole: the log reads what they
         # issued or refused, and why, when it is read.
         self._reading = endpoint == "token"
@@ -236,13 +225,6 @@ class _Exchange:
         self._held: Message | None = None
         self._recorded = False
         self._watch = refusals.AnswerWatch() if refusals.enabled() else None
-
-    async def replay(self) -> Message:
-        body = self._body
-        if body is not None:
-            self._body = None
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await self._receive()
 
     async def record(self) -> None:
         """Log the entry once, before the answer's last byte leaves: a client that has its
@@ -258,10 +240,10 @@ class _Exchange:
             refusals.log_dropped(entry.logged(), fault.id)
         elif self._watch is not None and entry.may_be_refusal():
             refusals.log_refusal(entry.logged(), self._watch)
-        if self.local_log:
-            self.harness.log.append(entry)
-        else:
+        if _overrides(self.harness, "record"):
             await self.harness.record(entry)
+        else:  # the log is in this process: appended to without a coroutine
+            self.harness.log.append(entry)
 
     def _start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
         self.entry.status = status
@@ -308,6 +290,14 @@ class _Exchange:
         await self._send(whole)
 
 
+def _overrides(harness: HarnessState, method: str) -> bool:
+    """Whether `harness` does its own `method` (a shared harness keeps the clock and the log
+    elsewhere; a test may set one on the instance): then it must be called."""
+    return getattr(type(harness), method) is not getattr(HarnessState, method) or (
+        method in vars(harness)
+    )
+
+
 def _direct_endpoint(scope: Scope) -> Endpoint | None:
     """The endpoint the app's router takes this request to from its exact-path table, if it
     does: then it is called here, without the exception and routing layers Starlette puts
@@ -327,17 +317,21 @@ async def _answer_of(endpoint: Endpoint, request: Request) -> Response:
         return PlainTextResponse(error.detail, status_code=error.status_code, headers=error.headers)
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    replayed = False
+class _Replay:
+    """A receive that gives the body already read first, then the server's own messages."""
 
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
+    __slots__ = ("_body", "_receive")
+
+    def __init__(self, body: bytes | None, receive: Receive) -> None:
+        self._body = body
+        self._receive = receive
+
+    async def __call__(self) -> Message:
+        body = self._body
+        if body is not None:
+            self._body = None
             return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
+        return await self._receive()
 
 
 async def _read_body(receive: Receive) -> bytes:

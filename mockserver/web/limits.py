@@ -1,4 +1,4 @@
-"""Request limits at the door: body size, parameter count, and the time to send a body.
+"""Request limits at the front: body size, parameter count, and the time to send a body.
 
 Held at the front (front.py), before everything else, so nothing (request log, endpoints,
 control API) ever holds more than MAX_BODY_BYTES of a body or parses more than

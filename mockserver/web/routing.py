@@ -79,7 +79,7 @@ class ExactPathRouter(Router):
     def direct(self, scope: Scope) -> Endpoint | None:
         """The endpoint the table gives this request (scope filled in as the scan would), or
         None when the request is left to the scan. Callers that take it call it with a
-        Request and send its Response themselves (the harness does, skipping the layers
+        Request and send its Response themselves (the front does, skipping the layers
         between it and the endpoint)."""
         if scope["type"] != "http" or scope.get("root_path"):
             return None

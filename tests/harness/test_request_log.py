@@ -238,15 +238,18 @@ def test_an_answer_is_logged_before_the_client_has_it() -> None:
     even when writing it is slow (a loaded machine) and the answer has no body (a redirect)."""
     mock = make_mock()
     record = mock.harness.record
+    slowed: list[str] = []
 
     async def slow_record(entry: LoggedRequest) -> None:
         await asyncio.sleep(0.2)
         await record(entry)
+        slowed.append(entry.endpoint)
 
     mock.harness.record = slow_record  # type: ignore[method-assign]
     with mock, httpx.Client(base_url=mock.url, timeout=HTTP_TIMEOUT) as http:
         redirect = http.get("/oauth2/auth", params=authorize_params())
         assert redirect.status_code == 303
+        assert slowed == ["authorize"]  # the slow write did happen, before the answer came
         assert [(entry.endpoint, entry.status) for entry in mock.requests] == [("authorize", 303)]
 
         data, auth = code_request(query_of(redirect.headers["location"])["code"])

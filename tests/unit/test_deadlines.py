@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 
@@ -57,3 +59,30 @@ async def test_someone_elses_cancel_still_cancels() -> None:
     reading.cancel()
     with pytest.raises(asyncio.CancelledError):
         await reading
+
+
+async def test_a_read_with_an_earlier_deadline_than_one_waiting_keeps_its_own() -> None:
+    deadlines = Deadlines()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    slow, quick = await asyncio.gather(
+        deadlines.within(1.0, _sleep_then(0.3, "slow, in time")),
+        deadlines.within(0.05, _sleep_then(5, "too slow")),
+    )
+    assert (slow, quick) == ("slow, in time", None)
+    assert loop.time() - started < 0.9  # the quick deadline did not wait for the 1 s timer
+
+
+def test_a_closed_loop_is_not_kept_alive() -> None:
+    deadlines = Deadlines()
+
+    async def read() -> None:
+        assert await deadlines.within(10, _sleep_then(0, "x")) == "x"
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(read())
+    loop.close()
+    gone = weakref.ref(loop)
+    del loop
+    gc.collect()
+    assert gone() is None
