@@ -100,7 +100,7 @@ class EncodedResponse(Response):
 
 
 # A profile's token headers, encoded once; keyed by the mapping's identity (profiles made with
-# dataclasses.replace share their parent's), the mapping kept so a reused id cannot match.
+# Profile._replace share their parent's), the mapping kept so a reused id cannot match.
 _TOKEN_HEADERS: dict[int, tuple[Mapping[str, str], RawHeaders]] = {}
 _TOKEN_HEADERS_KEPT = 64
 
