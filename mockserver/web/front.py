@@ -54,6 +54,10 @@ class Front:
         self.cors = CorsPolicy(ctx)
         self.limits = RequestLimits(ctx)
         self.faults = FaultApplier(app)
+        # A harness shared through a store keeps the clock and the log elsewhere (a test may
+        # also set either method on the instance: looked for on each request).
+        self.clock_elsewhere = type(harness).load_clock is not HarnessState.load_clock
+        self.log_elsewhere = type(harness).record is not HarnessState.record
         # Path -> (endpoint name, the context of the profile serving it).
         self.endpoints = {
             path: (name, ctx.for_profile(profile_name))
@@ -106,8 +110,9 @@ class Front:
         except Refused as refusal:
             await limits.refuse(path, send, refusal)
             return
-        if _overrides(self.harness, "load_clock"):
-            await self.harness.load_clock(self.ctx.clock)
+        harness = self.harness
+        if self.clock_elsewhere or "load_clock" in vars(harness):
+            await harness.load_clock(self.ctx.clock)
         if self.ctx.state.store.persistent:
             await self.ctx.sync_from_store()
         # The control API and the inspector watch the log; they are not part of it.
@@ -151,7 +156,8 @@ class Front:
             form,
             profile_ctx.profile.parameters_in_query,
         )
-        exchange = _Exchange(self.harness, entry, started, send, body, receive, endpoint)
+        local_log = not self.log_elsewhere and "record" not in vars(self.harness)
+        exchange = _Exchange(self.harness, local_log, entry, started, send, body, receive, endpoint)
         try:
             fault = None
             if self.harness.may_fire(endpoint):  # who is calling, only if a rule may care
@@ -197,12 +203,14 @@ class _Exchange:
         "entry",
         "fault",
         "harness",
+        "local_log",
         "replay",
     )
 
     def __init__(
         self,
         harness: HarnessState,
+        local_log: bool,
         entry: RawRequest,
         started: float,
         send: Send,
@@ -211,6 +219,7 @@ class _Exchange:
         endpoint: str,
     ) -> None:
         self.harness = harness
+        self.local_log = local_log  # the log is in this process: appended to at once
         self.entry = entry
         self.fault: Fault | None = None
         self._started = started
@@ -240,10 +249,10 @@ class _Exchange:
             refusals.log_dropped(entry.logged(), fault.id)
         elif self._watch is not None and entry.may_be_refusal():
             refusals.log_refusal(entry.logged(), self._watch)
-        if _overrides(self.harness, "record"):
+        if self.local_log:
+            self.harness.log.append(entry)  # reset() may have replaced it: not kept
+        else:
             await self.harness.record(entry)
-        else:  # the log is in this process: appended to without a coroutine
-            self.harness.log.append(entry)
 
     def _start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
         self.entry.status = status
@@ -288,14 +297,6 @@ class _Exchange:
         await self.record()
         await self._send(start)
         await self._send(whole)
-
-
-def _overrides(harness: HarnessState, method: str) -> bool:
-    """Whether `harness` does its own `method` (a shared harness keeps the clock and the log
-    elsewhere; a test may set one on the instance): then it must be called."""
-    return getattr(type(harness), method) is not getattr(HarnessState, method) or (
-        method in vars(harness)
-    )
 
 
 def _direct_endpoint(scope: Scope) -> Endpoint | None:

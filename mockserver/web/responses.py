@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,8 +63,11 @@ def _flat_json(data: dict[str, Any]) -> str | None:
     """What `_JSON_ENCODER` writes for a dict of text keys and text, integer, boolean or null
     values (every token answer and OAuth error), without building the encoder's state per
     call; None for anything else, which the encoder writes."""
+    ordered = _sorted_names(tuple(data))
+    if ordered is None:
+        return None
     members = []
-    for name in sorted(data):
+    for name, quoted_name in ordered:
         value = data[name]
         kind = type(value)
         if kind is str:
@@ -75,10 +78,18 @@ def _flat_json(data: dict[str, Any]) -> str | None:
             text = "null" if value is None else "true" if value else "false"
         else:
             return None
-        if type(name) is not str:
-            return None
-        members.append(f"{_quoted(name)}:{text}")
+        members.append(f"{quoted_name}:{text}")
     return "{" + ",".join(members) + "}"
+
+
+@lru_cache(maxsize=256)  # an endpoint answers with the same few sets of names
+def _sorted_names(names: tuple[object, ...]) -> tuple[tuple[str, str], ...] | None:
+    """The names in the encoder's order, each with its JSON text; None when a name is not
+    text (then the encoder writes the whole answer)."""
+    if any(type(name) is not str for name in names):
+        return None
+    texts = [name for name in names if isinstance(name, str)]  # all of them, for mypy
+    return tuple((name, _quoted(name)) for name in sorted(texts))
 
 
 def _encoded(headers: Mapping[str, str]) -> RawHeaders:

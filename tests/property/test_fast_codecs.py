@@ -46,3 +46,8 @@ JSON_VALUES = st.one_of(
 def test_json_body_writes_what_the_encoder_writes(data: dict[str, Any]) -> None:
     expected = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode(data).encode()
     assert json_body(data) == expected
+
+
+def test_json_body_leaves_other_names_to_the_encoder() -> None:
+    encoder = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+    assert json_body({1: "one", 2: "two"}) == encoder.encode({1: "one", 2: "two"}).encode()
