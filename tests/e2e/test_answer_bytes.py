@@ -27,7 +27,14 @@ from frameio_oauth_mock.mockserver.serving import (
     socket_url,
     uvicorn_config,
 )
-from tests.harness.support import APP_ID, APP_SECRET, REDIRECT, STATE, make_mock
+from tests.harness.support import (
+    APP_ID,
+    APP_SECRET,
+    REDIRECT,
+    STATE,
+    authorize_params,
+    make_mock,
+)
 
 TIMEOUT = 10.0
 DATE = re.compile(rb"\r\ndate: [^\r]*\r\n")
@@ -259,15 +266,7 @@ def test_a_flow_on_one_keep_alive_connection_is_framed_exactly() -> None:
     with make_mock(auto_approve=True) as mock:
         where = address(mock.url)
         host = f"{where[0]}:{where[1]}"
-        query = urlencode(
-            {
-                "client_id": APP_ID,
-                "redirect_uri": REDIRECT,
-                "response_type": "code",
-                "scope": "account.read offline",
-                "state": STATE,
-            }
-        )
+        query = urlencode(authorize_params())
         with socket.create_connection(where, timeout=TIMEOUT) as sock:
             buffered = bytearray()
             sock.sendall(request("GET", "/oauth2/auth?" + query, host))

@@ -21,7 +21,13 @@ from uvicorn.server import ServerState
 
 from frameio_oauth_mock.mockserver import coalescing
 from frameio_oauth_mock.mockserver.protocol import guarded_protocol
-from tests.harness.support import APP_ID, APP_SECRET, REDIRECT, STATE, make_mock
+from tests.harness.support import (
+    APP_ID,
+    APP_SECRET,
+    REDIRECT,
+    authorize_params,
+    make_mock,
+)
 
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[
@@ -255,15 +261,7 @@ def test_an_app_failing_after_the_start_still_sends_the_head_before_closing() ->
 
 def test_the_mocks_redirect_and_token_answers_are_one_write_each() -> None:
     mock = make_mock(auto_approve=True)
-    query = urlencode(
-        {
-            "client_id": APP_ID,
-            "redirect_uri": REDIRECT,
-            "response_type": "code",
-            "scope": "account.read offline",
-            "state": STATE,
-        }
-    )
+    query = urlencode(authorize_params())
     recorded = serve(guarded_protocol(), mock.app, [get(b"/oauth2/auth?" + query.encode())])
     assert len(recorded.writes) == 1
     head = recorded.sent.split(b"\r\n\r\n", 1)[0].decode()
