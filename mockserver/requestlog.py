@@ -18,7 +18,7 @@ import re
 import secrets
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
@@ -88,7 +88,7 @@ def redacted_headers(headers: dict[str, str]) -> dict[str, str]:
 Params = dict[str, str | list[str]]
 
 
-def redacted_params(pairs: list[tuple[str, str]]) -> Params:
+def redacted_params(pairs: Sequence[tuple[str, str]]) -> Params:
     """Pairs as a dict (a repeated name keeps all its values, as a list), secrets fingerprinted."""
     result: Params = {}
     for name, value in pairs:
@@ -169,7 +169,7 @@ def value_shape(value: str) -> str:
 SHAPED_PARAMETERS = frozenset(["code_verifier", "client_secret"])
 
 
-def secret_shapes(pairs: list[tuple[str, str]]) -> dict[str, str]:
+def secret_shapes(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     return {name: value_shape(value) for name, value in pairs if name in SHAPED_PARAMETERS}
 
 
@@ -275,8 +275,8 @@ def _params_size(params: Params) -> int:
     )
 
 
-Pairs = list[tuple[str, str]]
-RawHeaders = list[tuple[bytes, bytes]]
+Pairs = Sequence[tuple[str, str]]
+RawHeaders = Sequence[tuple[bytes, bytes]]
 
 
 def _client_id(authorization: str | None, form: Pairs, query: Pairs) -> str | None:

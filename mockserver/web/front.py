@@ -128,7 +128,9 @@ class Front:
         started = time.perf_counter()
         if body is None:
             body = await _read_body(receive)
-        raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
+        # Tuples: a log entry lives long, and tuples of text leave the garbage collector's
+        # sight where lists would be walked at every collection while the entry is kept.
+        raw_headers = tuple(scope["headers"])
         query = parse_pairs(scope.get("query_string", b"").decode("latin-1"))
         scope[PARSED_QUERY_KEY] = query
         form: list[tuple[str, str]] = []
@@ -151,9 +153,9 @@ class Front:
             scope["method"],
             path,
             endpoint,
-            query,
+            tuple(query),
             raw_headers,
-            form,
+            tuple(form),
             profile_ctx.profile.parameters_in_query,
         )
         local_log = not self.log_elsewhere and "record" not in vars(self.harness)
