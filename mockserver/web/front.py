@@ -54,10 +54,12 @@ class Front:
         self.cors = CorsPolicy(ctx)
         self.limits = RequestLimits(ctx)
         self.faults = FaultApplier(app)
-        # A harness shared through a store keeps the clock and the log elsewhere (a test may
-        # also set either method on the instance: looked for on each request).
-        self.clock_elsewhere = type(harness).load_clock is not HarnessState.load_clock
-        self.log_elsewhere = type(harness).record is not HarnessState.record
+        # Which of the harness's methods its class replaces (a harness shared through a store
+        # keeps the clock and the log elsewhere); see `_harness_does`.
+        self._replaced = {
+            method: getattr(type(harness), method) is not getattr(HarnessState, method)
+            for method in ("load_clock", "record")
+        }
         # Path -> (endpoint name, the context of the profile serving it).
         self.endpoints = {
             path: (name, ctx.for_profile(profile_name))
@@ -110,9 +112,8 @@ class Front:
         except Refused as refusal:
             await limits.refuse(path, send, refusal)
             return
-        harness = self.harness
-        if self.clock_elsewhere or "load_clock" in vars(harness):
-            await harness.load_clock(self.ctx.clock)
+        if self._harness_does("load_clock"):
+            await self.harness.load_clock(self.ctx.clock)
         if self.ctx.state.store.persistent:
             await self.ctx.sync_from_store()
         # The control API and the inspector watch the log; they are not part of it.
@@ -120,6 +121,11 @@ class Front:
             await self.app(scope, receive if body is None else _Replay(body, receive), send)
             return
         await self._logged(scope, receive, send, path, body)
+
+    def _harness_does(self, method: str) -> bool:
+        """Whether the harness's `method` does work of its own that must be awaited: its class
+        replaces it, or a test set one on the instance (looked for on each request)."""
+        return self._replaced[method] or method in vars(self.harness)
 
     async def _logged(
         self, scope: Scope, receive: Receive, send: Send, path: str, body: bytes | None
@@ -139,11 +145,10 @@ class Front:
             form = parse_pairs(body.decode("utf-8", "replace"))
             scope[PARSED_FORM_KEY] = form  # the endpoints read this instead of parsing again
         v4_ctx = None
-        if self.v4_prefixes:
-            for prefix, found in self.v4_prefixes.items():
-                if path.startswith(prefix):
-                    v4_ctx = found
-                    break
+        for prefix, found in self.v4_prefixes.items():
+            if path.startswith(prefix):
+                v4_ctx = found
+                break
         if v4_ctx is not None:
             endpoint, profile_ctx = "api", v4_ctx
         else:
@@ -158,7 +163,7 @@ class Front:
             tuple(form),
             profile_ctx.profile.parameters_in_query,
         )
-        local_log = not self.log_elsewhere and "record" not in vars(self.harness)
+        local_log = not self._harness_does("record")
         exchange = _Exchange(self.harness, local_log, entry, started, send, body, receive, endpoint)
         try:
             fault = None
