@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from frameio_oauth_mock.mockserver.oauth.context import Context, store_limits
 from frameio_oauth_mock.mockserver.oauth.logout import FALLBACK_PATH
@@ -28,6 +32,28 @@ from frameio_oauth_mock.mockserver.web.v4 import V4Endpoints
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+class MockApp(Starlette):
+    """Starlette without its outermost ServerErrorMiddleware, unless it is asked for.
+
+    That layer answers an uncaught exception with a plain 500 and re-raises it. uvicorn
+    answers the same 500 itself, and httpx's ASGITransport re-raises, so for the mock it
+    only cost every request one more call and a wrapped `send`. With `debug` (its
+    traceback page) or a handler for 500 it is kept.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        wants_error_layer = self.debug or any(
+            key in (500, Exception) for key in self.exception_handlers
+        )
+        if wants_error_layer or getattr(self, "max_body_size", None) is not None:
+            return super().build_middleware_stack()
+        handlers: dict[Any, Any] = dict(self.exception_handlers)
+        app: ASGIApp = ExceptionMiddleware(self.router, handlers=handlers)
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return app
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -37,7 +63,7 @@ def create_app(
     *,
     context: Context | None = None,
     harness: HarnessState | None = None,
-) -> Starlette:
+) -> MockApp:
     """Build the ASGI app from settings (or from a ready context and harness that tests
     keep hold of).
 
@@ -62,7 +88,7 @@ def create_app(
     routes += Inspector(context, exposure, harness).routes()
     # The front (front.py): CORS, the request limits, the request log and faults.
     middleware = [Middleware(Front, ctx=context, harness=harness)]
-    app = Starlette(middleware=middleware)
+    app = MockApp(middleware=middleware)
     app.router = ExactPathRouter(routes)  # before the first request builds the stack
     app.state.context = context
     app.state.exposure = exposure

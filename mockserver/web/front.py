@@ -79,7 +79,7 @@ class Front:
             await self.app(scope, receive, send)
             return
         # One pass over the head for CORS and the limits.
-        origin = content_length = content_type = None
+        origin = content_length = content_type = last_type = None
         has_body = preflight_request = False
         for raw_name, value in scope["headers"]:
             name = raw_name.lower()
@@ -89,8 +89,11 @@ class Front:
                 if content_length is None:
                     content_length = value.decode("latin-1")
                 has_body = True
-            elif name == b"content-type" and content_type is None:
-                content_type = value.decode("latin-1")
+            elif name == b"content-type":
+                # The limits read the first value; the log (as a dict would) the last.
+                if content_type is None:
+                    content_type = value.decode("latin-1")
+                last_type = value
             elif name == b"transfer-encoding":
                 has_body = True
             elif name == b"access-control-request-method":
@@ -120,7 +123,8 @@ class Front:
         if path == "/" or path.startswith(UNLOGGED_PREFIXES):
             await self.app(scope, receive if body is None else _Replay(body, receive), send)
             return
-        await self._logged(scope, receive, send, path, body)
+        form_body = last_type is not None and last_type.decode("latin-1").startswith(_FORM)
+        await self._logged(scope, receive, send, path, body, form_body)
 
     def _harness_does(self, method: str) -> bool:
         """Whether the harness's `method` does work of its own that must be awaited: its class
@@ -128,7 +132,13 @@ class Front:
         return self._replaced[method] or method in vars(self.harness)
 
     async def _logged(
-        self, scope: Scope, receive: Receive, send: Send, path: str, body: bytes | None
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        path: str,
+        body: bytes | None,
+        form_body: bool,
     ) -> None:
         """Answer a request the log records and faults may script."""
         started = time.perf_counter()
@@ -140,8 +150,7 @@ class Front:
         query = parse_pairs(scope.get("query_string", b"").decode("latin-1"))
         scope[PARSED_QUERY_KEY] = query
         form: list[tuple[str, str]] = []
-        # The log's reading of the head: a dict of the headers would hold the last value.
-        if (raw_header(raw_headers, b"content-type") or "").startswith(_FORM):
+        if form_body:
             form = parse_pairs(body.decode("utf-8", "replace"))
             scope[PARSED_FORM_KEY] = form  # the endpoints read this instead of parsing again
         v4_ctx = None
@@ -187,13 +196,17 @@ class Front:
             if direct is None:
                 await self.app(scope, exchange.replay, exchange.send)
                 return
-            response = await _answer_of(direct, Request(scope, exchange.replay, exchange.send))
+            try:
+                response = await direct(Request(scope, exchange.replay, exchange.send))
+            except HTTPException as error:  # the answer ExceptionMiddleware would give
+                response = _http_exception_answer(error)
             if type(response) is EncodedResponse:
                 await exchange.send_whole(response)
             else:
                 await response(scope, exchange.replay, exchange.send)
         finally:
-            await exchange.record()  # an answer that never finished (dropped, an error)
+            if not exchange.recorded:  # an answer that never finished (dropped, an error)
+                await exchange.record()
 
 
 class _Exchange:
@@ -203,7 +216,6 @@ class _Exchange:
         "_held",
         "_parts",
         "_reading",
-        "_recorded",
         "_send",
         "_started",
         "_watch",
@@ -211,6 +223,7 @@ class _Exchange:
         "fault",
         "harness",
         "local_log",
+        "recorded",
         "replay",
     )
 
@@ -239,15 +252,15 @@ class _Exchange:
         # The answer's start, held back until its first body part: uvicorn writes the
         # status line at once, and an answer without a body (a redirect) is complete with it.
         self._held: Message | None = None
-        self._recorded = False
+        self.recorded = False
         self._watch = refusals.AnswerWatch() if refusals.enabled() else None
 
     async def record(self) -> None:
         """Log the entry once, before the answer's last byte leaves: a client that has its
         answer finds it in the log (a test reads the log right after its request)."""
-        if self._recorded:
+        if self.recorded:
             return
-        self._recorded = True
+        self.recorded = True
         entry = self.entry
         entry.duration_ms = (time.perf_counter() - self._started) * 1000  # rounded when read
         fault = self.fault
@@ -315,14 +328,11 @@ def _direct_endpoint(scope: Scope) -> Endpoint | None:
     return router.direct(scope) if isinstance(router, ExactPathRouter) else None
 
 
-async def _answer_of(endpoint: Endpoint, request: Request) -> Response:
-    """The endpoint's answer; an HTTPException becomes the answer ExceptionMiddleware gives."""
-    try:
-        return await endpoint(request)
-    except HTTPException as error:
-        if error.status_code in {204, 304}:
-            return Response(status_code=error.status_code, headers=error.headers)
-        return PlainTextResponse(error.detail, status_code=error.status_code, headers=error.headers)
+def _http_exception_answer(error: HTTPException) -> Response:
+    """The answer ExceptionMiddleware gives for an HTTPException."""
+    if error.status_code in {204, 304}:
+        return Response(status_code=error.status_code, headers=error.headers)
+    return PlainTextResponse(error.detail, status_code=error.status_code, headers=error.headers)
 
 
 class _Replay:
