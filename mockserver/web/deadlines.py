@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Generator
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -85,16 +85,25 @@ class Deadlines:
 
     async def within(self, seconds: float, work: Coroutine[Any, Any, T]) -> T | None:
         """What `work` returns, or None when it did not finish within `seconds` (it is then
-        cancelled, as asyncio.timeout cancels its body)."""
+        cancelled, as asyncio.timeout cancels its body).
+
+        `work` is first run up to its first wait: a body that came with its head is read
+        without waiting at all, and then there is no deadline to note or clear.
+        """
+        try:
+            waiting = work.send(None)
+        except StopIteration as done:
+            finished: T = done.value
+            return finished
         task = asyncio.current_task()
         if task is None:  # not in a task (no one to cancel): no limit can be kept
-            return await work
+            return await _Resumed(work, waiting)
         loop = task.get_loop()
         watched = self._for(loop)
         cancelling = task.cancelling()
         watched.watch(loop, task, loop.time() + seconds)
         try:
-            return await work
+            return await _Resumed(work, waiting)
         except asyncio.CancelledError:
             if task not in watched.expired:
                 raise  # cancelled by someone else: not ours to swallow
@@ -107,3 +116,36 @@ class Deadlines:
             if task in watched.expired:  # expired, but `work` finished all the same
                 watched.expired.discard(task)
                 task.uncancel()
+
+
+class _Resumed(Generic[T]):
+    """Awaiting it goes on with a coroutine already run to its first wait: what
+    `yield from` does, by hand. The task waits for what the coroutine waits for, and its
+    results and exceptions (a cancellation among them) go into the coroutine."""
+
+    __slots__ = ("_waiting", "_work")
+
+    def __init__(self, work: Coroutine[Any, Any, T], waiting: Any) -> None:
+        self._work = work
+        self._waiting = waiting
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        work, waiting = self._work, self._waiting
+        while True:
+            try:
+                sent = yield waiting
+            except GeneratorExit:
+                work.close()
+                raise
+            except BaseException as error:  # thrown into the task: into the coroutine
+                try:
+                    waiting = work.throw(error)
+                except StopIteration as done:
+                    result: T = done.value
+                    return result
+                continue
+            try:
+                waiting = work.send(sent)
+            except StopIteration as done:
+                result = done.value
+                return result

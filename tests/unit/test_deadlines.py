@@ -86,3 +86,70 @@ def test_a_closed_loop_is_not_kept_alive() -> None:
     del loop
     gc.collect()
     assert gone() is None
+
+
+async def _at_once(value: str) -> str:
+    return value
+
+
+async def _fail_at_once() -> str:
+    raise ValueError("bad body")
+
+
+async def _fail_after_waiting() -> str:
+    await asyncio.sleep(0.01)
+    raise ValueError("bad body, later")
+
+
+async def test_a_read_that_never_waits_gives_its_value_and_notes_no_deadline() -> None:
+    deadlines = Deadlines()
+    assert await deadlines.within(0.05, _at_once("body")) == "body"
+    assert not deadlines._loops  # no loop record, so no timer either
+
+
+async def test_a_read_that_waits_many_times_goes_on_where_it_stopped() -> None:
+    async def in_parts() -> str:
+        parts = []
+        for part in ("a", "b", "c"):
+            await asyncio.sleep(0)  # a bare yield
+            parts.append(part)
+            await asyncio.sleep(0.005)  # a future
+        return "".join(parts)
+
+    assert await Deadlines().within(1.0, in_parts()) == "abc"
+
+
+async def test_a_reads_errors_come_out_as_they_would_from_await() -> None:
+    with pytest.raises(ValueError, match="bad body"):
+        await Deadlines().within(1.0, _fail_at_once())
+    with pytest.raises(ValueError, match="bad body, later"):
+        await Deadlines().within(1.0, _fail_after_waiting())
+
+
+async def test_a_read_past_its_time_sees_the_cancellation_where_it_waits() -> None:
+    seen: list[str] = []
+
+    async def waits_for_ever() -> str:
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            seen.append("cancelled")  # its own clean-up runs, as under asyncio.timeout
+            raise
+        return "late"
+
+    assert await Deadlines().within(0.05, waits_for_ever()) is None
+    assert seen == ["cancelled"]
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+
+
+async def test_a_read_that_swallows_its_cancellation_still_gives_its_value() -> None:
+    async def finishes_anyway() -> str:
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.01)  # waits again after the cancellation: still resumed
+            return "finished all the same"
+        return "never"
+
+    assert await Deadlines().within(0.05, finishes_anyway()) == "finished all the same"
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
