@@ -98,11 +98,14 @@ def issuer_of(ctx: Context, request: Request) -> str:
 
 async def endpoint_request(ctx: Context, request: Request) -> EndpointRequest:
     """What the token, revoke and introspect endpoints hand to the engine."""
+    method: str = request.scope["method"]
+    # fosite reads only the body (r.PostForm); profiles that want the query get it too.
+    body = await read_form(request) if method == "POST" else []
+    # Positional: one is made on every token request.
     return EndpointRequest(
-        method=request.method,
-        # fosite reads only the body (r.PostForm); profiles that want the query get it too.
-        body=await read_form(request) if request.method == "POST" else [],
-        authorization=header(request, b"authorization"),
-        query=query_pairs(request),
-        issuer=issuer_of(ctx, request),
+        method,
+        body,
+        header(request, b"authorization"),
+        query_pairs(request),
+        issuer_of(ctx, request),
     )

@@ -147,7 +147,8 @@ class Front:
         # Tuples: a log entry lives long, and tuples of text leave the garbage collector's
         # sight where lists would be walked at every collection while the entry is kept.
         raw_headers = tuple(scope["headers"])
-        query = parse_pairs(scope.get("query_string", b"").decode("latin-1"))
+        query_string: bytes = scope.get("query_string", b"")
+        query = parse_pairs(query_string.decode("latin-1")) if query_string else []
         scope[PARSED_QUERY_KEY] = query
         form: list[tuple[str, str]] = []
         if form_body:

@@ -18,9 +18,10 @@ ALLOW = {"Allow": "OPTIONS, POST"}
 
 def post_only(endpoint: Endpoint) -> Endpoint:
     async def routed(request: Request) -> Response:
-        if request.method == "POST":
+        method = request.scope["method"]
+        if method == "POST":
             return await endpoint(request)
-        if request.method == "OPTIONS":
+        if method == "OPTIONS":
             return Response(status_code=200, headers=ALLOW)
         return PlainTextResponse("Method Not Allowed", 405, headers=ALLOW)
 
