@@ -4,7 +4,6 @@ and the exchange, refresh, revoke and discovery flows (see _protocol for how flo
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -45,6 +44,7 @@ from frameio_oauth_mock.client._protocol import (
 )
 from frameio_oauth_mock.client._store import MemoryTokenStore, TokenStore
 from frameio_oauth_mock.client._token import Token
+from frameio_oauth_mock.hosts import is_loopback_host
 
 FRAMEIO_BASE_URL = "https://applications.frame.io"
 FRAMEIO_API_URL = "https://api.frame.io"
@@ -75,16 +75,6 @@ class AuthorizationRequest:
     state: str
     code_verifier: str | None = field(repr=False)
     redirect_uri: str
-
-
-def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _checked_url(name: str, url: str) -> str:

@@ -19,11 +19,12 @@ from functools import partial
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from frameio_oauth_mock.client._base import is_loopback_host, with_port
+from frameio_oauth_mock.client._base import with_port
 from frameio_oauth_mock.client._browser import open_in_browser
 from frameio_oauth_mock.client._errors import LoginError, LoginTimeoutError
 from frameio_oauth_mock.client._sync import FrameioOAuth
 from frameio_oauth_mock.client._token import Token
+from frameio_oauth_mock.hosts import is_loopback_host
 
 # Removes the code from the address bar and history once the page has loaded.
 _SCRIPT = 'history.replaceState(null, "", location.pathname);'

@@ -7,15 +7,14 @@ so the CLI can print it and exit 2 instead of showing a traceback.
 # Annotations are evaluated here (no `from __future__ import annotations`): dataclass() and
 # NamedTuple read string annotations more slowly, which every start-up would pay (~0.8 ms).
 
-import ipaddress
 import re
 import uuid
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from frameio_oauth_mock.hosts import is_loopback_host
 from frameio_oauth_mock.mockserver.credentials import (
     MAX_DEFAULT_REDIRECT_URI,
     compile_redirect_pattern,
@@ -241,18 +240,6 @@ class Settings:
     def with_server(self, **changes: Any) -> "Settings":
         """A copy with some server options changed (flags override the file)."""
         return replace(self, server=replace(self.server, **changes))
-
-
-@lru_cache(maxsize=256)  # asked on every page request (the Host check); ipaddress is slow
-def is_loopback_host(host: str) -> bool:
-    """True for localhost, *.localhost and loopback IP literals (127.0.0.0/8, ::1)."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # Schemes that run or show content in the browser instead of handing the code to an app.

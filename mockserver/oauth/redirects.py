@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
+from frameio_oauth_mock.hosts import is_loopback_ip
 from frameio_oauth_mock.mockserver.credentials import scheme_problem
 from frameio_oauth_mock.mockserver.settings import ClientConfig, redirect_uri_problem
-
-
-def _is_loopback_ip(host: str | None) -> bool:
-    # Only IP literals: RFC 8252 8.3 discourages "localhost", and Hydra matches literals only.
-    if not host:
-        return False
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _matches_as_loopback(requested: str, registered: str) -> bool:
@@ -36,7 +26,7 @@ def _matches_as_loopback(requested: str, registered: str) -> bool:
     return (
         got.scheme == "http"
         and want.scheme == "http"
-        and _is_loopback_ip(got_host)
+        and is_loopback_ip(got_host)
         and got.username is None
         and got.password is None
         and got_host == want_host

@@ -16,7 +16,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from frameio_oauth_mock.mockserver.settings import ServerSettings, is_loopback_host
+from frameio_oauth_mock.hosts import is_loopback_host
+from frameio_oauth_mock.mockserver.settings import ServerSettings
 
 _WILDCARDS = frozenset(["", "0.0.0.0", "::", "*"])  # noqa: S104 (names, not a bind)
 

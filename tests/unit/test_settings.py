@@ -13,7 +13,6 @@ from frameio_oauth_mock.mockserver.settings import (
     Settings,
     UserConfig,
     demo_settings,
-    is_loopback_host,
     load_config,
     parse_config,
     redirect_uri_problem,
@@ -370,24 +369,6 @@ def test_second_bad_redirect_uri_is_named(tmp_path: Path) -> None:
     text = client_with('redirect_uris = ["http://127.0.0.1/cb", "http://example.com/cb"]')
     _, message = config_error(tmp_path, text)
     assert "'http://example.com/cb' uses http on a non-loopback host" in message
-
-
-@pytest.mark.parametrize(
-    ("host", "loopback"),
-    [
-        ("localhost", True),
-        ("a.b.localhost", True),
-        ("127.0.0.1", True),
-        ("[::1]", True),
-        ("::1", True),
-        ("example.com", False),
-        ("localhost.example.com", False),
-        ("192.168.1.1", False),
-        ("", False),
-    ],
-)
-def test_is_loopback_host(host: str, loopback: bool) -> None:
-    assert is_loopback_host(host) is loopback
 
 
 # Bad configuration: one exact line naming the file, the entry and the problem -------------

@@ -12,6 +12,7 @@ from frameio_oauth_mock.conformance.server.context import ServerContext
 from frameio_oauth_mock.conformance.server.flows import authorization_pairs, authorize
 from frameio_oauth_mock.conformance.server.grading import Case, failed, grade, passed, warned
 from frameio_oauth_mock.conformance.server.table import check
+from frameio_oauth_mock.hosts import is_loopback_ip
 
 ATTACKER_HOST = "attacker.example"
 # Parameters the server adds to the redirect URI; what is left is the URI it answered to.
@@ -26,13 +27,6 @@ def _ip_literal(host: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _is_loopback_ip(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def variants(registered: str) -> list[tuple[str, str]]:
@@ -121,7 +115,7 @@ def _variant_case(
     else:
         got = authorize(ctx, client, redirect_uri=uri)
     callback = got.callback
-    loopback = _is_loopback_ip(urlsplit(registered).hostname or "")
+    loopback = is_loopback_ip(urlsplit(registered).hostname or "")
     if callback is None:
         if got.drive.stopped.startswith(("no answer", "the login form came back", "gave up")):
             return Case(label, Outcome.ERROR, got.drive.stopped, got.evidence())
@@ -160,7 +154,7 @@ def loopback_ports(ctx: ServerContext) -> Verdict:
         (client, uri)
         for client in ctx.clients
         for uri in client.redirect_uris
-        if urlsplit(uri).scheme == "http" and _is_loopback_ip(urlsplit(uri).hostname or "")
+        if urlsplit(uri).scheme == "http" and is_loopback_ip(urlsplit(uri).hostname or "")
     ]
     if not found:
         return Verdict.not_applicable(
