@@ -98,8 +98,11 @@ def key(value: str) -> int:
     """What the store files a token under: a 127-bit digest of its value, as an int (44
     bytes, a 16-byte `bytes` takes 49, the value itself 94 and more; fosite, too, keeps only
     a signature). Its top bit is set, so no time in a row (far below 2**127) equals a key."""
-    digest = hashlib.blake2b(value.encode("utf-8", "surrogateescape"), digest_size=16).digest()
-    return int.from_bytes(digest) | _TOP_BIT
+    digest = _KEY_DIGEST.copy()
+    digest.update(value.encode("utf-8", "surrogateescape"))
+    return int.from_bytes(digest.digest()) | _TOP_BIT
 
 
 _TOP_BIT = 1 << 127
+# blake2b's parameters are set up once; each key copies them (cheaper than the keyword).
+_KEY_DIGEST = hashlib.blake2b(digest_size=16)
