@@ -22,11 +22,14 @@ DUE_PER_WRITE = 64
 
 
 class ExpiryQueue:
-    __slots__ = ("_buckets", "_seconds")
+    __slots__ = ("_buckets", "_seconds", "next_due")
 
     def __init__(self) -> None:
         self._buckets: dict[int, list[str]] = {}  # second -> keys due by then
         self._seconds: list[int] = []  # a heap of the buckets' seconds
+        # The earliest bucket's second (inf when empty): every write compares `now` with it,
+        # an attribute read where a call would cost more than the comparison.
+        self.next_due: float = math.inf
 
     def add(self, key: str, deadline: float) -> None:
         second = math.ceil(deadline)
@@ -34,12 +37,13 @@ class ExpiryQueue:
         if bucket is None:
             self._buckets[second] = bucket = []
             heapq.heappush(self._seconds, second)
+            if second < self.next_due:
+                self.next_due = second
         bucket.append(key)
 
     def due_by(self, now: float) -> bool:
         """Whether any key may be due by `now` (cheap: writes call it before `due`)."""
-        seconds = self._seconds
-        return bool(seconds) and seconds[0] <= now
+        return now >= self.next_due
 
     def due(self, now: float, budget: int | None = DUE_PER_WRITE) -> Iterator[str]:
         """Keys whose deadline is <= `now`, at most `budget` of them (None: all). Each is
@@ -55,10 +59,12 @@ class ExpiryQueue:
                     left -= 1
                 yield bucket.pop()
             del buckets[heapq.heappop(seconds)]
+            self.next_due = seconds[0] if seconds else math.inf
 
     def clear(self) -> None:
         self._buckets.clear()
         self._seconds.clear()
+        self.next_due = math.inf
 
     def __len__(self) -> int:
         return sum(map(len, self._buckets.values()))
