@@ -145,7 +145,9 @@ def validate_authorization_request(
         audience_error = check_audience(audience, client.audience)
         if audience_error is not None:
             raise refuse(audience_error.error, audience_error.hint)
-    response_type = " ".join(split_scope(params.get("response_type")))
+    response_type = params.get("response_type") or ""
+    if not response_type.isalnum():  # "code" needs no splitting; "code id_token" and the odd do
+        response_type = " ".join(split_scope(response_type))
     response_type = response_type or profile.default_response_type or ""
     if not response_type:
         raise refuse("unsupported_response_type")
@@ -171,24 +173,28 @@ def validate_authorization_request(
     pkce_error = check_challenge(challenge, method, profile.pkce_methods, pkce_required)
     if pkce_error is not None:
         raise refuse(pkce_error.error, pkce_error.hint)
+    # Positional, in the fields' order (a keyword call costs twice as much; a test keeps
+    # the order): client, redirect_uri, requested_redirect_uri, scopes, state,
+    # code_challenge, code_challenge_method, nonce, login_hint, issuer, response_mode,
+    # prompt, max_age, acr_values, audience, requested_at.
     return AuthorizationRequest(
-        client=client,
-        redirect_uri=redirect_uri,
-        requested_redirect_uri=requested_redirect,
-        scopes=scopes,
-        state=state,
-        code_challenge=challenge,
+        client,
+        redirect_uri,
+        requested_redirect,
+        scopes,
+        state,
+        challenge,
         # fosite records PKCE when either parameter was sent (a method alone included).
-        code_challenge_method=(method or "plain") if challenge else method,
-        nonce=params.get("nonce"),
-        login_hint=params.get("login_hint"),
-        issuer=issuer,
-        response_mode=response_mode,
-        prompt=_prompt(params.get("prompt")),
-        max_age=_max_age(params.get("max_age")),
-        acr_values=params.get("acr_values"),
-        audience=audience,
-        requested_at=ctx.clock.now(),
+        (method or "plain") if challenge else method,
+        params.get("nonce"),
+        params.get("login_hint"),
+        issuer,
+        response_mode,
+        _prompt(params.get("prompt")),
+        _max_age(params.get("max_age")),
+        params.get("acr_values"),
+        audience,
+        ctx.state.clock.now(),
     )
 
 
@@ -221,22 +227,23 @@ async def issue_code(
     profile = ctx.profile
     client_id = request.client.client_id
     code = mint_for(ctx, "code", client_id, subject, request.scopes, now, code_ttl)
+    # Positional, in the fields' order (compact.py stops the import if it changes): a
+    # keyword call costs twice as much.
     grant = Grant(
-        # Named after its code, so a store can trace a used code it no longer holds.
-        id=grant_id_for_code(code),
-        client_id=client_id,
-        subject=subject,
-        scopes=request.scopes,
-        redirect_uri=request.requested_redirect_uri,
-        code_challenge=request.code_challenge,
-        code_challenge_method=request.code_challenge_method,
-        auth_time=auth_time,
-        nonce=request.nonce,
-        requested_at=request.requested_at or now,
-        session_id=session_id,
-        acr="0" if request.acr_values else None,
+        grant_id_for_code(code),  # named after its code: a store can trace a used code
+        client_id,
+        subject,
+        request.scopes,
+        request.requested_redirect_uri,  # redirect_uri
+        request.code_challenge,
+        request.code_challenge_method,
+        auth_time,
+        request.nonce,
+        request.requested_at or now,
+        session_id,
+        "0" if request.acr_values else None,  # acr
     )
-    await ctx.store.add_code(CodeRecord(code, grant, expires_at=now + code_ttl), now)
+    await ctx.store.add_code(CodeRecord(code, grant, now + code_ttl), now)
     params = {"code": code}
     if profile.response_has_scope:
         params["scope"] = " ".join(request.scopes)

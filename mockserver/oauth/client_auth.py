@@ -6,6 +6,7 @@ import binascii
 import hmac
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import unquote_plus
 
 from frameio_oauth_mock.mockserver.oauth.errors import invalid_client, invalid_request
@@ -31,6 +32,16 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     """
     if not authorization or authorization[:6].lower() != "basic ":
         return None
+    # A client sends the same header with every request: decoded once (errors are not kept).
+    if len(authorization) <= _CACHED_HEADER_LENGTH:
+        return _decode_basic_cached(authorization)
+    return _decode_basic(authorization)
+
+
+_CACHED_HEADER_LENGTH = 512
+
+
+def _decode_basic(authorization: str) -> tuple[str, str] | None:
     try:
         # base64.b64decode(..., validate=True) without its wrapper: the same strict decoder.
         decoded = binascii.a2b_base64(authorization[6:].encode("ascii"), strict_mode=True)
@@ -53,6 +64,9 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
             "'application/x-www-form-urlencoded'."
         )
     return client_id, secret
+
+
+_decode_basic_cached = lru_cache(maxsize=64)(_decode_basic)
 
 
 def _method_mismatch(registered: str, requested: str) -> str:

@@ -254,40 +254,34 @@ def _issue_tokens(
     """
     profile = ctx.profile
     access_ttl = ctx.access_token_ttl  # each a look-up through settings and profile
-    access = TokenRecord(
-        value=mint(ctx, "access_token", grant, now, access_ttl),
-        kind="access_token",
-        grant=grant,
-        issued_at=now,
-        expires_at=now + access_ttl,
-    )
-    tokens = [access]
+    access_token = mint(ctx, "access_token", grant, now, access_ttl)
+    # TokenRecord(value, kind, grant, issued_at, expires_at): positional, a keyword call
+    # costs a third more.
+    tokens = [TokenRecord(access_token, "access_token", grant, now, now + access_ttl)]
     # Keys in alphabetical order, as Hydra (Go's encoding/json of a map) writes them.
     response: TokenResponse = {
-        "access_token": access.value,
+        "access_token": access_token,
         "expires_in": access_ttl,
     }
-    offline = not profile.offline_scopes.isdisjoint(grant.scopes)
-    if offline and "refresh_token" in client.grant_types and grant.kind != "client_credentials":
-        refresh_ttl = ctx.refresh_token_ttl
-        refresh = TokenRecord(
-            value=mint(ctx, "refresh_token", grant, now, refresh_ttl),
-            kind="refresh_token",
-            grant=grant,
-            issued_at=now,
-            expires_at=now + refresh_ttl,
-        )
-        tokens.append(refresh)
-        response["refresh_token"] = refresh.value
-    refreshing = grant_type == "refresh_token"
+    scopes = grant.scopes
+    issued_for_user = grant.kind != "client_credentials"
     if (
-        "openid" in grant.scopes
-        and grant.kind != "client_credentials"
-        and (profile.refresh_response_has_id_token or not refreshing)
+        issued_for_user
+        and not profile.offline_scopes.isdisjoint(scopes)
+        and "refresh_token" in client.grant_types
     ):
-        response["id_token"] = _id_token(ctx, grant, access.value, now, issuer)
+        refresh_ttl = ctx.refresh_token_ttl
+        refresh_token = mint(ctx, "refresh_token", grant, now, refresh_ttl)
+        tokens.append(TokenRecord(refresh_token, "refresh_token", grant, now, now + refresh_ttl))
+        response["refresh_token"] = refresh_token
+    if (
+        "openid" in scopes
+        and issued_for_user
+        and (profile.refresh_response_has_id_token or grant_type != "refresh_token")
+    ):
+        response["id_token"] = _id_token(ctx, grant, access_token, now, issuer)
     if profile.response_has_scope:
-        response["scope"] = " ".join(grant.scopes)
+        response["scope"] = " ".join(scopes)
     if profile.code_response_has_sub and grant_type == "authorization_code":
         response["sub"] = grant.subject
     response["token_type"] = "bearer"

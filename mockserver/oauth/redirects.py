@@ -84,13 +84,11 @@ _URI_SAFE = "!$&'()*+,/:;=@%[]-._~"
 
 
 # What quote_plus leaves as it is: codes, tokens and state values are nearly always only this.
-_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+_unreserved = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
 
 def _quote(text: str) -> str:
-    if _UNRESERVED.fullmatch(text):
-        return text
-    # The rest is mostly the same few scope strings and issuers again and again.
+    # Mostly the same few scope strings and issuers again and again.
     return _quote_plus_cached(text) if len(text) <= 256 else quote_plus(text)
 
 
@@ -98,8 +96,15 @@ _quote_plus_cached = lru_cache(maxsize=256)(quote_plus)
 
 
 def urlencode(pairs: Iterable[tuple[str, str]]) -> str:
-    """urllib.parse.urlencode for text pairs, the same output, sooner for unreserved text."""
-    return "&".join([f"{_quote(name)}={_quote(value)}" for name, value in pairs])
+    """urllib.parse.urlencode for text pairs, the same output, sooner for unreserved text
+    (tested inline: a call per name and value was a third of the time)."""
+    return "&".join(
+        [
+            f"{name if _unreserved(name) else _quote(name)}="
+            f"{value if _unreserved(value) else _quote(value)}"
+            for name, value in pairs
+        ]
+    )
 
 
 def with_query(uri: str, params: Mapping[str, str]) -> str:

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import math
+import os
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from frameio_oauth_mock.mockserver.oauth.authorize import (
+    AuthorizationError,
+    issue_code,
+    validate_authorization_request,
+)
 from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials, form_url_decode
+from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.oauth.params import (
     AUTHORIZE_PARAMETERS,
@@ -23,6 +32,12 @@ from frameio_oauth_mock.mockserver.oauth.params import (
     split_scope,
 )
 from frameio_oauth_mock.mockserver.oauth.redirects import urlencode
+from frameio_oauth_mock.mockserver.oauth.tokens import TokenFactory, os_random_bytes
+from frameio_oauth_mock.mockserver.store import Grant
+from frameio_oauth_mock.mockserver.store.compact import key
+from frameio_oauth_mock.mockserver.store.expiry import ExpiryQueue
+from frameio_oauth_mock.mockserver.store.records import grant_id_for_code
+from tests.conftest import REDIRECT, make_settings
 
 NAMES = st.sampled_from(["client_id", "scope", "state", "audience", "x", "redirect_uri"])
 VALUES = st.sampled_from(["", "a", "b c", "é"]) | st.text(max_size=8)
@@ -154,3 +169,193 @@ def test_urlencode_matches_urllib_for_text_pairs(pairs: list[tuple[str, str]]) -
 
     assert urlencode(pairs) == urllib_urlencode(pairs)
     assert urlencode(pairs) == urllib_urlencode(pairs)  # the second time from the cache
+
+
+# Digests and randomness the store and the minting take through faster routes --------------
+
+
+@given(st.text(max_size=120))
+def test_grant_id_for_code_is_the_plain_blake2b_digest(code: str) -> None:
+    digest = hashlib.blake2b(
+        code.encode("utf-8", "surrogateescape"), digest_size=16, person=b"grant-of-code"
+    ).digest()
+    expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    assert grant_id_for_code(code) == expected
+    assert grant_id_for_code(code) == expected  # the second time from the cache
+
+
+@given(st.text(max_size=120))
+def test_store_key_is_the_plain_blake2b_digest_with_its_top_bit_set(value: str) -> None:
+    digest = hashlib.blake2b(value.encode("utf-8", "surrogateescape"), digest_size=16).digest()
+    assert key(value) == int.from_bytes(digest) | (1 << 127)
+
+
+def test_os_random_draws_are_sized_and_never_repeat() -> None:
+    draws = [os_random_bytes(32) for _ in range(1000)]  # several batches
+    assert {len(draw) for draw in draws} == {32}
+    assert len(set(draws)) == len(draws)
+    assert len(os_random_bytes(24)) == 24 and len(os_random_bytes(100)) == 100
+    factory = TokenFactory()
+    tokens = {factory.mint("ory_at_") for _ in range(600)}
+    assert len(tokens) == 600
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="only where processes fork")
+def test_a_forked_child_never_mints_what_its_parent_mints() -> None:
+    factory = TokenFactory()
+    factory.mint("ory_at_")  # the parent now holds a batch of draws
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.close(reader)
+        os.write(writer, "\n".join(factory.mint("ory_at_") for _ in range(5)).encode())
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as pipe:
+        from_child = pipe.read().split("\n")
+    os.waitpid(child, 0)
+    from_parent = [factory.mint("ory_at_") for _ in range(5)]
+    assert len(from_child) == 5
+    assert not set(from_child) & set(from_parent)
+
+
+def test_a_seeded_factory_still_mints_the_same_sequence() -> None:
+    first = TokenFactory.seeded(7)
+    second = TokenFactory.seeded(7)
+    assert [first.mint("c_") for _ in range(3)] == [second.mint("c_") for _ in range(3)]
+    assert first.opaque_id() == second.opaque_id()
+
+
+# The records the engine builds with positional arguments ---------------------------------
+
+
+def test_a_validated_request_carries_each_parameter_in_its_own_field(context: Context) -> None:
+    request = validate_authorization_request(
+        context,
+        [
+            ("response_type", "code"),
+            ("client_id", "secret-app"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "account.read offline"),
+            ("state", "state-long-enough"),
+            ("code_challenge", "c" * 43),
+            ("code_challenge_method", "S256"),
+            ("nonce", "nonce-long-enough"),
+            ("login_hint", "user@example.com"),
+            ("prompt", "consent"),
+            ("max_age", "60"),
+            ("acr_values", "0"),
+        ],
+        "http://issuer.test",
+    )
+    assert request.client.client_id == "secret-app"
+    assert (request.redirect_uri, request.requested_redirect_uri) == (
+        REDIRECT,
+        REDIRECT,
+    )
+    assert request.scopes == ("account.read", "offline")
+    assert request.state == "state-long-enough"
+    assert (request.code_challenge, request.code_challenge_method) == ("c" * 43, "S256")
+    assert (request.nonce, request.login_hint) == ("nonce-long-enough", "user@example.com")
+    assert (request.issuer, request.response_mode) == ("http://issuer.test", "query")
+    assert (request.prompt, request.max_age, request.acr_values) == (
+        frozenset(["consent"]),
+        60,
+        "0",
+    )
+    assert request.audience == ()
+    assert request.requested_at == context.clock.now()
+
+
+@pytest.mark.anyio
+async def test_an_issued_code_names_a_grant_with_each_field_in_its_place(
+    context: Context,
+) -> None:
+    request = validate_authorization_request(
+        context,
+        [
+            ("response_type", "code"),
+            ("client_id", "secret-app"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "account.read"),
+            ("state", "state-long-enough"),
+            ("code_challenge", "c" * 43),
+            ("code_challenge_method", "S256"),
+            ("nonce", "nonce-long-enough"),
+            ("acr_values", "1"),
+        ],
+        "http://issuer.test",
+    )
+    answer = await issue_code(context, request, "user-1", 123.0, "session-1")
+    code = answer.params["code"]
+    record = await context.store.find_code(code)
+    assert record is not None and record.expires_at == context.clock.now() + context.code_ttl
+    grant = record.grant
+    assert grant == Grant(
+        id=grant_id_for_code(code),
+        client_id="secret-app",
+        subject="user-1",
+        scopes=("account.read",),
+        redirect_uri=REDIRECT,
+        code_challenge="c" * 43,
+        code_challenge_method="S256",
+        auth_time=123.0,
+        nonce="nonce-long-enough",
+        requested_at=context.clock.now(),
+        session_id="session-1",
+        acr="0",
+    )
+
+
+RESPONSE_TYPES = st.text(
+    alphabet=st.sampled_from([*"code_tkn", " ", "\t", "\xa0", "²"]), max_size=12
+)
+
+
+@given(RESPONSE_TYPES)
+def test_response_type_is_normalised_as_split_scope_does(response_type: str) -> None:
+    context = Context.from_settings(make_settings())
+    normalised = " ".join(reference_split_scope(response_type))
+    try:
+        validate_authorization_request(
+            context,
+            [
+                ("response_type", response_type),
+                ("client_id", "secret-app"),
+                ("redirect_uri", REDIRECT),
+                ("state", "state-long-enough"),
+            ],
+            "http://issuer.test",
+        )
+        outcome = "accepted"
+    except AuthorizationError as error:
+        outcome = error.error.hint
+    if normalised == "code":
+        assert outcome == "accepted"
+    elif normalised:
+        assert outcome == f"The client is not allowed to request response_type '{normalised}'."
+    else:
+        assert outcome != "accepted"
+
+
+# The deadline queue's earliest second, read by every write ---------------------------------
+
+
+@given(st.lists(st.one_of(st.floats(0, 50), st.just(-1.0)), max_size=40))
+def test_the_queue_knows_its_earliest_due_second(steps: list[float]) -> None:
+    """Adds (a deadline) and takes (-1: everything due by the latest deadline seen, a few at
+    a time): next_due is always the earliest second still held."""
+    queue = ExpiryQueue()
+    held: dict[str, float] = {}
+    latest = 0.0
+    for number, step in enumerate(steps):
+        if step >= 0:
+            queue.add(f"k{number}", step)
+            held[f"k{number}"] = step
+            latest = max(latest, step)
+        else:
+            for taken in queue.due(latest, budget=3):
+                del held[taken]
+        earliest = min((math.ceil(deadline) for deadline in held.values()), default=math.inf)
+        assert queue.next_due == earliest
+        assert queue.due_by(latest) == (earliest <= latest)
