@@ -249,7 +249,9 @@ async def issue_code(
         params["scope"] = " ".join(request.scopes)
     if request.state:
         params["state"] = request.state
-    return authorization_response(ctx, request, params)
+    return _respond(
+        ctx, request.redirect_uri, params, request.issuer, client_id, request.response_mode
+    )
 
 
 def authorization_response(

@@ -61,7 +61,8 @@ async def answer_without_pages(
 ) -> AuthorizationResponse | None:
     """The answer when no page is shown: `prompt=none` (a code for the browser's user, or
     login_required), or auto-approve mode. None when the login or consent page is next."""
-    session = usable_session(ctx, request, session)
+    if session is not None:  # most requests carry no login (a call less for them)
+        session = usable_session(ctx, request, session)
     if "none" in request.prompt:
         if session is None:
             raise _login_required(

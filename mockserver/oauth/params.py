@@ -36,7 +36,8 @@ class EndpointRequest:
     def parameters(self, profile: Profile, guarded: frozenset[str]) -> dict[str, str]:
         """fosite's preamble, then the parameters as one dict (query ones where the profile
         takes them)."""
-        return post_parameters(self.method, self.body, guarded, query_for(profile, self.query))
+        query = self.query if profile.parameters_in_query else ()
+        return post_parameters(self.method, self.body, guarded, query)
 
 
 def post_parameters(
@@ -56,7 +57,8 @@ def post_parameters(
         raise invalid_request(
             "Unable to parse HTTP body, make sure to send a properly formatted form request body."
         )
-    pairs = [*body, *query]
+    # The usual body alone is taken as the list it is (single_values copies nothing).
+    pairs = body if not query and isinstance(body, list) else [*body, *query]
     if not pairs:
         raise invalid_request("The POST body can not be empty.")
     return single_values(pairs, guarded)
@@ -84,11 +86,6 @@ def single_values(items: Iterable[tuple[str, str]], guarded: frozenset[str]) -> 
         if value and name not in values:
             values[name] = value
     return values
-
-
-def query_for(profile: Profile, query: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The query-string pairs that count as parameters under `profile` (none for Hydra)."""
-    return list(query) if profile.parameters_in_query else []
 
 
 # What Go's strings.TrimSpace trims: ASCII whitespace, NEL, NBSP and Unicode's White_Space
