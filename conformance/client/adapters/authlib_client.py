@@ -6,6 +6,8 @@ authorization response, the saved state and verifier, refresh_token(), and the c
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from authlib.common.security import generate_token
@@ -20,10 +22,18 @@ from frameio_oauth_mock.conformance.client.adapter import ClientSetup
 from frameio_oauth_mock.conformance.server.http import Call
 
 
-class AuthlibClient:
+class AuthlibAdapter:
+    """An Authlib OAuth 2 client of either integration, used the same way: the httpx
+    `OAuth2Client` (below) and the requests `OAuth2Session` (the panel's authlib-requests
+    member) share Authlib's OAuth2 mixin, so only the class and the request options differ."""
+
+    client_class: Any
+    # Passed to every request the client sends (requests waits for ever without a timeout).
+    request_options: Mapping[str, Any] = MappingProxyType({})
+
     def __init__(self, setup: ClientSetup) -> None:
         self.setup = setup
-        self.client: Any = OAuth2Client(
+        self.client: Any = self.client_class(
             setup.client_id,
             setup.client_secret,
             scope=setup.scope,
@@ -48,14 +58,19 @@ class AuthlibClient:
             authorization_response=callback_url,
             state=self.state,
             code_verifier=self.verifier,
+            **self.request_options,
         )
         return None
 
     def refresh(self) -> None:
-        self.client.refresh_token(self.setup.token_endpoint)
+        self.client.refresh_token(self.setup.token_endpoint, **self.request_options)
 
     def call_api(self) -> None:
-        self.client.get(self.setup.resource_url).raise_for_status()
+        self.client.get(self.setup.resource_url, **self.request_options).raise_for_status()
 
     def close(self) -> None:
         self.client.close()
+
+
+class AuthlibClient(AuthlibAdapter):
+    client_class = OAuth2Client
