@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
+from frameio_oauth_mock.mockserver.urlencoded import parse_pairs
 
 # Parameter names whose values are secrets or bearer credentials.
 SECRET_PARAMETERS = frozenset(
@@ -310,6 +311,10 @@ class RawRequest:
 
     `client_id` is worked out on first use (fault matching needs it only when a rule is
     scripted for the endpoint), everything else by `logged()`, when the log is read.
+    The query and a url-encoded body are kept as the text the front split (`query_text`,
+    `form_text`, None for a body that is no form) and split again when asked for: thousands
+    of entries live in the log, and their pairs would each be one more object for the
+    garbage collector to walk.
     `params_in_query`: the profile reads parameters such as grant_type from the query too.
     """
 
@@ -321,14 +326,14 @@ class RawRequest:
         "duration_ms",
         "endpoint",
         "fault",
-        "form",
+        "form_text",
         "headers",
         "id",
         "location",
         "method",
         "params_in_query",
         "path",
-        "query",
+        "query_text",
         "status",
         "time",
     )
@@ -339,9 +344,9 @@ class RawRequest:
         method: str,
         path: str,
         endpoint: str,
-        query: Pairs,
+        query_text: str,
         headers: RawHeaders,
-        form: Pairs,
+        form_text: str | None,
         params_in_query: bool,
     ) -> None:
         self.id = 0
@@ -349,9 +354,9 @@ class RawRequest:
         self.method = method
         self.path = path
         self.endpoint = endpoint
-        self.query = query
+        self.query_text = query_text
         self.headers = headers
-        self.form = form
+        self.form_text = form_text
         self.params_in_query = params_in_query
         self.status = 0
         self.duration_ms = 0.0
@@ -361,6 +366,14 @@ class RawRequest:
         self._client_id: str | None = None
         self._client_id_known = False
         self._logged: LoggedRequest | None = None
+
+    @property
+    def query(self) -> Pairs:
+        return parse_pairs(self.query_text) if self.query_text else []
+
+    @property
+    def form(self) -> Pairs:
+        return [] if self.form_text is None else parse_pairs(self.form_text)
 
     @property
     def client_id(self) -> str | None:
@@ -381,14 +394,17 @@ class RawRequest:
 
     def size(self) -> int:
         """About how many bytes it holds (see LoggedRequest.size)."""
-        size = _ENTRY_OVERHEAD + len(self.path) + len(self.location or "") + len(self.answer or b"")
-        # Plain loops: every request is logged, and they are quicker than sum() of generators.
+        size = (
+            _ENTRY_OVERHEAD
+            + len(self.path)
+            + len(self.query_text)
+            + len(self.form_text or "")
+            + len(self.location or "")
+            + len(self.answer or b"")
+        )
+        # A plain loop: every request is logged, and it is quicker than sum() of a generator.
         for raw_name, raw_value in self.headers:
             size += len(raw_name) + len(raw_value)
-        for name, value in self.query:
-            size += len(name) + len(value)
-        for name, value in self.form:
-            size += len(name) + len(value)
         return size
 
     def logged(self) -> LoggedRequest:
@@ -405,21 +421,22 @@ class RawRequest:
             name.decode("latin-1").lower(): value.decode("latin-1") for name, value in self.headers
         }
         client_id, grant_type = self.client_id, self.grant_type
+        query, form = self.query, self.form
         entry = LoggedRequest(
             id=self.id,
             time=self.time,
             method=self.method,
             path=excerpt(self.path),
             endpoint=self.endpoint,
-            query=bounded(redacted_params(self.query)),
+            query=bounded(redacted_params(query)),
             headers=bounded(redacted_headers(headers)),
-            form=bounded(redacted_params(self.form)),
+            form=bounded(redacted_params(form)),
             status=self.status,
             duration_ms=round(self.duration_ms, 3),
             client_id=None if client_id is None else excerpt(client_id),
             grant_type=None if grant_type is None else excerpt(grant_type),
             fault=self.fault,
-            shapes=secret_shapes([*self.query, *self.form]),
+            shapes=secret_shapes([*query, *form]),
         )
         if self.location is not None:
             entry.location = redact_url(self.location)
@@ -441,8 +458,11 @@ class RequestLog:
     ) -> None:
         self.capacity = capacity
         self.max_bytes = max_bytes
-        # Raw until first read (see RawRequest), then the redacted entry in its place.
-        self._entries: deque[tuple[LoggedRequest | RawRequest, int]] = deque()
+        # Raw until first read (see RawRequest), then the redacted entry in its place; each
+        # entry's size beside it in `_sizes` (ints, which the garbage collector never walks,
+        # where an (entry, size) tuple per entry would be one more object for it).
+        self._entries: deque[LoggedRequest | RawRequest] = deque()
+        self._sizes: deque[int] = deque()
         self._raw = 0  # how many entries are still raw
         self._bytes = 0
         self._next_id = 1
@@ -453,19 +473,21 @@ class RequestLog:
         with self._lock:
             entry.id = self._next_id
             self._next_id += 1
-            self._entries.append((entry, size))
+            self._entries.append(entry)
+            self._sizes.append(size)
             self._bytes += size
             self._raw += isinstance(entry, RawRequest)
             while len(self._entries) > self.capacity or (
                 self._bytes > self.max_bytes and len(self._entries) > 1
             ):
-                dropped, dropped_size = self._entries.popleft()
-                self._bytes -= dropped_size
+                dropped = self._entries.popleft()
+                self._bytes -= self._sizes.popleft()
                 self._raw -= isinstance(dropped, RawRequest)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._sizes.clear()
             self._bytes = 0
             self._raw = 0
 
@@ -478,11 +500,10 @@ class RequestLog:
         with self._lock:
             entries = [
                 entry.logged() if isinstance(entry, RawRequest) else entry
-                for entry, _ in self._entries
+                for entry in self._entries
             ]
             if self._raw:  # redacted on the first read after they were recorded, once
-                sizes = [size for _, size in self._entries]
-                self._entries = deque(zip(entries, sizes, strict=True))
+                self._entries = deque(entries)
                 self._raw = 0
             return entries
 

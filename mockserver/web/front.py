@@ -26,9 +26,10 @@ from starlette.responses import PlainTextResponse, Response
 from frameio_oauth_mock.mockserver.faults import DropConnection, Fault
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.requestlog import RawRequest, raw_header
+from frameio_oauth_mock.mockserver.urlencoded import parse_pairs
 from frameio_oauth_mock.mockserver.web import refusals
 from frameio_oauth_mock.mockserver.web.cors import CorsPolicy, preflight, with_cors
-from frameio_oauth_mock.mockserver.web.forms import PARSED_FORM_KEY, PARSED_QUERY_KEY, parse_pairs
+from frameio_oauth_mock.mockserver.web.forms import PARSED_FORM_KEY, PARSED_QUERY_KEY
 from frameio_oauth_mock.mockserver.web.harness import (
     UNLOGGED_PREFIXES,
     ASGIApp,
@@ -144,16 +145,17 @@ class Front:
         started = time.perf_counter()
         if body is None:
             body = await _read_body(receive)
-        # Tuples: a log entry lives long, and tuples of text leave the garbage collector's
-        # sight where lists would be walked at every collection while the entry is kept.
+        # A log entry lives long, so it holds few objects the garbage collector walks: the
+        # headers as a tuple (tuples of text leave its sight), the query and the form as the
+        # text they came as (split again when the log is read).
         raw_headers = tuple(scope["headers"])
-        query_string: bytes = scope.get("query_string", b"")
-        query = parse_pairs(query_string.decode("latin-1")) if query_string else []
-        scope[PARSED_QUERY_KEY] = query
-        form: list[tuple[str, str]] = []
+        query_text = scope.get("query_string", b"").decode("latin-1")
+        scope[PARSED_QUERY_KEY] = parse_pairs(query_text) if query_text else []
+        form_text = None
         if form_body:
-            form = parse_pairs(body.decode("utf-8", "replace"))
-            scope[PARSED_FORM_KEY] = form  # the endpoints read this instead of parsing again
+            form_text = body.decode("utf-8", "replace")
+            # The endpoints read this instead of parsing again.
+            scope[PARSED_FORM_KEY] = parse_pairs(form_text)
         v4_ctx = None
         for prefix, found in self.v4_prefixes.items():
             if path.startswith(prefix):
@@ -168,9 +170,9 @@ class Front:
             scope["method"],
             path,
             endpoint,
-            tuple(query),
+            query_text,
             raw_headers,
-            tuple(form),
+            form_text,
             profile_ctx.profile.parameters_in_query,
         )
         local_log = not self._harness_does("record")

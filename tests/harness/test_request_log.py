@@ -160,6 +160,29 @@ async def test_repeated_parameters_keep_every_value() -> None:
     assert entry.query == {"scope": ["a", "b"], "code": fingerprint("c1")}
 
 
+async def test_escapes_blanks_and_plus_read_back_as_sent() -> None:
+    """The log keeps the query and form as text and splits them when read, as the endpoints
+    split them: escapes, '+', blank values and a value-less name come back as sent."""
+    mock = make_mock()
+    async with mock.async_client() as http:
+        await http.post(
+            "/oauth2/token?prompt=&ui_locales=de%20fr+en",
+            content=b"grant_type=refresh%5Ftoken&scope=a+b%2Bc&empty=&bare",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        await http.post("/oauth2/token", json={"grant_type": "refresh_token"})
+    form_entry, json_entry = mock.requests.filter("token")
+    assert form_entry.query == {"prompt": "", "ui_locales": "de fr en"}
+    assert form_entry.form == {
+        "grant_type": "refresh_token",
+        "scope": "a b+c",
+        "empty": "",
+        "bare": "",
+    }
+    assert form_entry.grant_type == "refresh_token"
+    assert (json_entry.form, json_entry.grant_type) == ({}, None)  # a JSON body is no form
+
+
 # Helpers ------------------------------------------------------------------------------------
 
 

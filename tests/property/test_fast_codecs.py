@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from frameio_oauth_mock.mockserver.web.forms import parse_pairs
+from frameio_oauth_mock.mockserver.urlencoded import parse_pairs
 from frameio_oauth_mock.mockserver.web.responses import json_body
 
 # The characters that mean something to the parser, often, among any others.
