@@ -5,7 +5,14 @@ family, so ending the family (code reuse, refresh-token reuse, revocation) is on
 Records are values: the engine reads them, and only the store's transitions change state (by
 making new ones). They are not `frozen` dataclasses, though: a frozen dataclass sets each field
 through object.__setattr__ (about 1 µs more per record, and a flow makes several); their
-equality and hash (`unsafe_hash`: from the fields) are what frozen ones would have.
+equality and hash (from the fields) are what frozen ones would have.
+
+Each is a slots dataclass (so `dataclasses.fields`, `replace` and `asdict` work on it) whose
+`__init__`, `__repr__`, `__eq__` and `__hash__` are written out rather than generated: the
+generated ones are compiled from source when the module is imported, about 0.5 ms per class
+at every start-up. They do what the generated ones did (tests/property/test_record_classes.py
+compares them with the dataclasses they replace). A new field goes into the class body and
+into its `__init__`.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import hashlib
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from operator import attrgetter
+from typing import Any, ClassVar
 
 from frameio_oauth_mock.mockserver.settings import ClientConfig
 
@@ -23,8 +32,35 @@ from frameio_oauth_mock.mockserver.settings import ClientConfig
 EXPIRED_REFRESH_RETENTION = 24 * 3600
 
 
-@dataclass(frozen=True, slots=True)
-class StoreLimits:
+class _Record:
+    """Equality, hash and repr from the fields, in field order, as a dataclass generates them
+    (`eq=True` and `unsafe_hash=True`): equal only to a record of the very same class."""
+
+    __slots__ = ()
+    _field_values: ClassVar[attrgetter[Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        names = tuple(cls.__annotations__)  # the fields, in order (records declare no others)
+        assert len(names) > 1, "attrgetter of one name gives the value, not a tuple"
+        cls._field_values = attrgetter(*names)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return bool(self._field_values(self) == self._field_values(other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._field_values(self))
+
+    def __repr__(self) -> str:
+        pairs = zip(self.__annotations__, self._field_values(self), strict=True)
+        shown = ", ".join(f"{name}={value!r}" for name, value in pairs)
+        return f"{self.__class__.__qualname__}({shown})"
+
+
+@dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)
+class StoreLimits(_Record):
     """What bounds a store's memory; all of it is configurable under [server]."""
 
     # Rotated refresh tokens (and the access tokens retired with them) kept per family so
@@ -33,9 +69,20 @@ class StoreLimits:
     max_pending_authorizations: int = 10_000
     max_sessions: int = 10_000
 
+    def __init__(
+        self,
+        max_retired_tokens: int = 50,
+        max_pending_authorizations: int = 10_000,
+        max_sessions: int = 10_000,
+    ) -> None:
+        # Frozen: set as a frozen dataclass's own __init__ does, past its __setattr__.
+        object.__setattr__(self, "max_retired_tokens", max_retired_tokens)
+        object.__setattr__(self, "max_pending_authorizations", max_pending_authorizations)
+        object.__setattr__(self, "max_sessions", max_sessions)
 
-@dataclass(slots=True, unsafe_hash=True)
-class Grant:
+
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class Grant(_Record):
     """What the user approved: client, user, scopes, and the authorization request's bindings."""
 
     id: str
@@ -54,6 +101,36 @@ class Grant:
     acr: str | None = None
     # How it was granted: "authorization_code" (a user approved) or "client_credentials".
     kind: str = "authorization_code"
+
+    def __init__(
+        self,
+        id: str,
+        client_id: str,
+        subject: str,
+        scopes: tuple[str, ...],
+        redirect_uri: str | None,
+        code_challenge: str | None,
+        code_challenge_method: str | None,
+        auth_time: float,
+        nonce: str | None = None,
+        requested_at: float = 0.0,
+        session_id: str = "",
+        acr: str | None = None,
+        kind: str = "authorization_code",
+    ) -> None:
+        self.id = id
+        self.client_id = client_id
+        self.subject = subject
+        self.scopes = scopes
+        self.redirect_uri = redirect_uri
+        self.code_challenge = code_challenge
+        self.code_challenge_method = code_challenge_method
+        self.auth_time = auth_time
+        self.nonce = nonce
+        self.requested_at = requested_at
+        self.session_id = session_id
+        self.acr = acr
+        self.kind = kind
 
 
 # issue_code names a grant after its code and the store's add_code checks that name a moment
@@ -78,8 +155,10 @@ _GRANT_OF_CODE = hashlib.blake2b(digest_size=16, person=b"grant-of-code")
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class CodeRecord:
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class CodeRecord(_Record):
+    """An authorization code and the grant it was issued for."""
+
     value: str
     grant: Grant
     expires_at: float
@@ -88,6 +167,20 @@ class CodeRecord:
     # even a failed one: a retry then finds no PKCE data.
     pkce_consumed: bool = False
 
+    def __init__(
+        self,
+        value: str,
+        grant: Grant,
+        expires_at: float,
+        redeemed: bool = False,
+        pkce_consumed: bool = False,
+    ) -> None:
+        self.value = value
+        self.grant = grant
+        self.expires_at = expires_at
+        self.redeemed = redeemed
+        self.pkce_consumed = pkce_consumed
+
 
 class TokenState(Enum):
     ACTIVE = "active"
@@ -95,8 +188,10 @@ class TokenState(Enum):
     REVOKED = "revoked"
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class TokenRecord:
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class TokenRecord(_Record):
+    """An access or refresh token of a grant's family."""
+
     value: str
     kind: str  # "access_token" or "refresh_token"
     grant: Grant
@@ -105,12 +200,28 @@ class TokenRecord:
     # As the store sees it now: a revoked family's active tokens read as REVOKED.
     state: TokenState = TokenState.ACTIVE
 
+    def __init__(
+        self,
+        value: str,
+        kind: str,
+        grant: Grant,
+        issued_at: float,
+        expires_at: float,
+        state: TokenState = TokenState.ACTIVE,
+    ) -> None:
+        self.value = value
+        self.kind = kind
+        self.grant = grant
+        self.issued_at = issued_at
+        self.expires_at = expires_at
+        self.state = state
+
     def is_live(self, now: float) -> bool:
         return self.state is TokenState.ACTIVE and now < self.expires_at
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class AuthorizationRequest:
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class AuthorizationRequest(_Record):
     """A validated authorization request (kept while the user logs in and consents)."""
 
     client: ClientConfig
@@ -132,9 +243,45 @@ class AuthorizationRequest:
     # When the request arrived (id_token `rat`).
     requested_at: float = 0.0
 
+    def __init__(
+        self,
+        client: ClientConfig,
+        redirect_uri: str,
+        requested_redirect_uri: str | None,
+        scopes: tuple[str, ...],
+        state: str,
+        code_challenge: str | None,
+        code_challenge_method: str | None,
+        nonce: str | None,
+        login_hint: str | None,
+        issuer: str,
+        response_mode: str = "query",
+        prompt: frozenset[str] = frozenset(),
+        max_age: int | None = None,
+        acr_values: str | None = None,
+        audience: tuple[str, ...] = (),
+        requested_at: float = 0.0,
+    ) -> None:
+        self.client = client
+        self.redirect_uri = redirect_uri
+        self.requested_redirect_uri = requested_redirect_uri
+        self.scopes = scopes
+        self.state = state
+        self.code_challenge = code_challenge
+        self.code_challenge_method = code_challenge_method
+        self.nonce = nonce
+        self.login_hint = login_hint
+        self.issuer = issuer
+        self.response_mode = response_mode
+        self.prompt = prompt
+        self.max_age = max_age
+        self.acr_values = acr_values
+        self.audience = audience
+        self.requested_at = requested_at
 
-@dataclass(slots=True, unsafe_hash=True)
-class PendingAuthorization:
+
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class PendingAuthorization(_Record):
     """A validated authorization request waiting for the user's login and consent."""
 
     id: str
@@ -145,15 +292,39 @@ class PendingAuthorization:
     auth_time: float | None = None
     session_id: str = ""
 
+    def __init__(
+        self,
+        id: str,
+        csrf_token: str,
+        request: AuthorizationRequest,
+        expires_at: float,
+        subject: str | None = None,
+        auth_time: float | None = None,
+        session_id: str = "",
+    ) -> None:
+        self.id = id
+        self.csrf_token = csrf_token
+        self.request = request
+        self.expires_at = expires_at
+        self.subject = subject
+        self.auth_time = auth_time
+        self.session_id = session_id
 
-@dataclass(slots=True, unsafe_hash=True)
-class Session:
+
+@dataclass(slots=True, init=False, repr=False, eq=False)
+class Session(_Record):
     """A browser's login, remembered by cookie."""
 
     id: str
     subject: str
     auth_time: float
     expires_at: float
+
+    def __init__(self, id: str, subject: str, auth_time: float, expires_at: float) -> None:
+        self.id = id
+        self.subject = subject
+        self.auth_time = auth_time
+        self.expires_at = expires_at
 
 
 class CredentialReused(Exception):
