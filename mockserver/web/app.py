@@ -13,21 +13,22 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from frameio_oauth_mock.mockserver.oauth.context import Context, store_limits
-from frameio_oauth_mock.mockserver.oauth.logout import FALLBACK_PATH
 from frameio_oauth_mock.mockserver.settings import Settings
 from frameio_oauth_mock.mockserver.store.opening import open_store
 from frameio_oauth_mock.mockserver.web.authorize import AuthorizationPages
-from frameio_oauth_mock.mockserver.web.control import ControlAPI
+from frameio_oauth_mock.mockserver.web.deferred import (
+    control_routes,
+    inspector_routes,
+    logout_routes,
+    v4_routes,
+)
 from frameio_oauth_mock.mockserver.web.exposure import Exposure
 from frameio_oauth_mock.mockserver.web.front import Front
 from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
-from frameio_oauth_mock.mockserver.web.inspector import Inspector
-from frameio_oauth_mock.mockserver.web.logout import LogoutEndpoint
 from frameio_oauth_mock.mockserver.web.methods import Endpoint, post_only
 from frameio_oauth_mock.mockserver.web.resources import ResourceEndpoints
 from frameio_oauth_mock.mockserver.web.routing import ExactPathRouter
 from frameio_oauth_mock.mockserver.web.token import TokenEndpoint
-from frameio_oauth_mock.mockserver.web.v4 import V4Endpoints
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -78,14 +79,15 @@ def create_app(
     if harness is None:
         harness = _harness_for(context)
     exposure = Exposure()
-    control = ControlAPI(context, exposure, harness)
     routes = [
         route
         for profile_name in context.state.profiles
         for route in _profile_routes(context.for_profile(profile_name), exposure, harness)
     ]
-    routes += [Route("/health", health, methods=["GET", "HEAD"]), *control.routes()]
-    routes += Inspector(context, exposure, harness).routes()
+    routes += [Route("/health", health, methods=["GET", "HEAD"])]
+    # The control API, the inspector, logout and the V4 API: imported on first use.
+    routes += control_routes(context, exposure, harness)
+    routes += inspector_routes(context, exposure, harness)
     # The front (front.py): CORS, the request limits, the request log and faults.
     middleware = [Middleware(Front, ctx=context, harness=harness)]
     app = MockApp(middleware=middleware)
@@ -135,13 +137,11 @@ def _profile_routes(ctx: Context, exposure: Exposure, harness: HarnessState) -> 
     ]
     end_session = ctx.profile.end_session_path
     if end_session:
-        logout = LogoutEndpoint(ctx)
-        routes.append(Route(end_session, logout.logout, methods=["GET", "POST"]))
-        routes.append(Route(FALLBACK_PATH, logout.logged_out, methods=["GET"]))
+        routes += logout_routes(ctx, end_session)
     if paths.introspect:
         routes.append(Route(paths.introspect, routed(resources.introspect), methods=ALL_METHODS))
     if paths.me:
         routes.append(Route(paths.me, resources.me, methods=["GET", "HEAD"]))
     if paths.v4:
-        routes += V4Endpoints(ctx, paths.v4).routes()
+        routes += v4_routes(ctx, paths.v4)
     return routes

@@ -14,18 +14,19 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from frameio_oauth_mock.mockserver.faults import FaultError
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.grants import issue_without_authorization
 from frameio_oauth_mock.mockserver.settings import ConfigError, read_client, read_user
 from frameio_oauth_mock.mockserver.web.controljson import ControlError, parse_control_object
+from frameio_oauth_mock.mockserver.web.deferred import CONTROL_PREFIX
 from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of
 from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
+from frameio_oauth_mock.mockserver.web.routing import Endpoint
 
-PREFIX = "/_mock"
+PREFIX = CONTROL_PREFIX  # where its routes are (deferred.py declares them)
 _LOG_FILTERS = ("endpoint", "method", "path", "client_id", "grant_type")
 # The clock stays between the epoch and the end of year 9999: every date format can show it.
 LATEST_TIME = 253_402_300_799.0
@@ -67,24 +68,13 @@ class ControlAPI:
         self.exposure = exposure
         self.harness = harness
 
-    def routes(self) -> list[Route]:
-        table = [
-            ("/clients", self.clients, ["GET", "POST"]),
-            ("/users", self.users, ["GET", "POST"]),
-            ("/faults", self.faults, ["GET", "POST", "DELETE"]),
-            ("/faults/{fault_id:int}", self.fault, ["GET", "DELETE"]),
-            ("/requests", self.requests, ["GET", "DELETE"]),
-            ("/clock", self.clock, ["GET", "POST"]),
-            ("/reset", self.reset, ["POST"]),
-            ("/tokens", self.tokens, ["POST"]),
-            ("/tokens/inspect", self.inspect_token, ["POST"]),
-            ("/openapi.json", self.openapi, ["GET"]),
-        ]
-        return [
-            Route(PREFIX + path, self._guarded(handler), methods=m) for path, handler, m in table
-        ]
+    # The routes are declared in deferred.py, which imports this module on the first
+    # control request.
+    def guarded(self, name: str) -> Endpoint:
+        """The endpoint of one control route: the handler `name` behind the access rules."""
+        return self._guarded(getattr(self, name))
 
-    def _guarded(self, handler: Any) -> Any:
+    def _guarded(self, handler: Endpoint) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             refusal = self._refusal(request)
             if refusal is not None:

@@ -20,19 +20,18 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.pkce import s256_challenge
 from frameio_oauth_mock.mockserver.settings import ClientConfig
+from frameio_oauth_mock.mockserver.web.deferred import INSPECTOR_SCRIPT_PATH as SCRIPT_PATH
+from frameio_oauth_mock.mockserver.web.deferred import INSPECTOR_SIGN_IN as SIGN_IN
+from frameio_oauth_mock.mockserver.web.deferred import INSPECTOR_TOKEN_PAGE as TOKEN_PAGE
 from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of, read_form
 from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 from frameio_oauth_mock.mockserver.web.responses import PAGE_HEADERS, render
 
-SCRIPT_PATH = "/inspect/inspector.js"
-TOKEN_PAGE = "/inspect/token"
-SIGN_IN = "/inspect/sign-in"
 _COOKIE = "frameio_mock_inspector"
 _CSRF_COOKIE = "frameio_mock_inspector_csrf"
 # The pages' own CSP: the same as the flow pages', plus this origin's script and fetch().
@@ -57,18 +56,13 @@ def _kind(client: ClientConfig) -> str:
 
 
 class Inspector:
+    """The inspector's handlers; their routes are declared in deferred.py, which imports this
+    module on the first request to one of them."""
+
     def __init__(self, ctx: Context, exposure: Exposure, harness: HarnessState) -> None:
         self.ctx = ctx
         self.exposure = exposure
         self.harness = harness
-
-    def routes(self) -> list[Route]:
-        return [
-            Route("/", self.overview, methods=["GET", "HEAD"]),
-            Route(TOKEN_PAGE, self.token_page, methods=["GET", "HEAD"]),
-            Route(SIGN_IN, self.sign_in, methods=["POST"]),
-            Route(SCRIPT_PATH, self.script, methods=["GET", "HEAD"]),
-        ]
 
     # Access ---------------------------------------------------------------------------------
     def _cookie_value(self, admin_token: str) -> str:

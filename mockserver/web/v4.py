@@ -7,34 +7,28 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from frameio_oauth_mock.mockserver.oauth import v4api
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.web.forms import query_pairs
+from frameio_oauth_mock.mockserver.web.routing import Endpoint
 
 _HEADERS = {"Cache-Control": "no-store"}
 
 
 class V4Endpoints:
-    def __init__(self, ctx: Context, prefix: str) -> None:
+    """The V4 API's handlers; their routes (under the profile's V4 prefix) are declared in
+    deferred.py, which imports this module on the first V4 request."""
+
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.prefix = prefix
 
-    def routes(self) -> list[Route]:
-        table: list[tuple[str, Callable[[Request, v4api.V4Caller], dict[str, Any]]]] = [
-            ("/me", lambda request, caller: {"data": v4api.profile_json(caller.user)}),
-            ("/accounts", self._accounts),
-            ("/accounts/{account_id}", self._account),
-        ]
-        return [
-            Route(self.prefix + path, self._answer(render), methods=["GET", "HEAD"])
-            for path, render in table
-        ]
+    def endpoint(self, name: str) -> Endpoint:
+        """The endpoint of one V4 route: "me", "accounts" or "account"."""
+        render: Callable[[Request, v4api.V4Caller], dict[str, Any]] = getattr(self, "_" + name)
+        return self._answer(render)
 
-    def _answer(
-        self, render: Callable[[Request, v4api.V4Caller], dict[str, Any]]
-    ) -> Callable[[Request], Any]:
+    def _answer(self, render: Callable[[Request, v4api.V4Caller], dict[str, Any]]) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             headers = dict(_HEADERS)
             try:
@@ -45,6 +39,9 @@ class V4Endpoints:
                 return JSONResponse(error.as_json(), error.status, {**headers, **error.headers})
 
         return endpoint
+
+    def _me(self, request: Request, caller: v4api.V4Caller) -> dict[str, Any]:
+        return {"data": v4api.profile_json(caller.user)}
 
     def _accounts(self, request: Request, caller: v4api.V4Caller) -> dict[str, Any]:
         return v4api.list_accounts(caller.user, list(query_pairs(request)), request.url.path)
