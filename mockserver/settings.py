@@ -22,11 +22,17 @@ from frameio_oauth_mock.mockserver.credentials import (
     default_grant_types,
     scheme_problem,
 )
+from frameio_oauth_mock.mockserver.fieldwise import Fieldwise
 from frameio_oauth_mock.mockserver.profiles import PROFILES, Profile
 from frameio_oauth_mock.mockserver.tomltable import TomlTable, read_toml_file
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+# The settings classes write out their __init__ (fieldwise.py): a frozen one sets its fields
+# past its own refusing __setattr__, as the generated __init__ does.
+_set = object.__setattr__
+# Settings' `server` default: a new ServerSettings each time (its field's default_factory).
+_DEFAULT_SERVER: Any = object()
 _USER_NAMESPACE = uuid.UUID("5b0a1c52-6d3e-4c47-9a0e-3f3c5e0f7a11")
 
 
@@ -34,8 +40,8 @@ class ConfigError(Exception):
     """A configuration problem, phrased for the person who wrote the configuration."""
 
 
-@dataclass(frozen=True)
-class ClientConfig:
+@dataclass(frozen=True, init=False, repr=False, eq=False)  # see fieldwise.py
+class ClientConfig(Fieldwise):
     """One registered OAuth client, as configured."""
 
     client_id: str
@@ -63,6 +69,41 @@ class ClientConfig:
     credential_type: str = ""
     default_redirect_uri: str | None = None
     redirect_uri_pattern: str = ""
+
+    def __init__(
+        self,
+        client_id: str,
+        redirect_uris: tuple[str, ...],
+        scopes: tuple[str, ...],
+        client_secret: str | None = None,
+        name: str = "",
+        token_endpoint_auth_method: str = "",
+        grant_types: tuple[str, ...] = (),
+        response_types: tuple[str, ...] = ("code",),
+        profile: str = "",
+        audience: tuple[str, ...] = (),
+        post_logout_redirect_uris: tuple[str, ...] = (),
+        cors_origins: tuple[str, ...] = (),
+        credential_type: str = "",
+        default_redirect_uri: str | None = None,
+        redirect_uri_pattern: str = "",
+    ) -> None:
+        _set(self, "client_id", client_id)
+        _set(self, "redirect_uris", redirect_uris)
+        _set(self, "scopes", scopes)
+        _set(self, "client_secret", client_secret)
+        _set(self, "name", name)
+        _set(self, "token_endpoint_auth_method", token_endpoint_auth_method)
+        _set(self, "grant_types", grant_types)
+        _set(self, "response_types", response_types)
+        _set(self, "profile", profile)
+        _set(self, "audience", audience)
+        _set(self, "post_logout_redirect_uris", post_logout_redirect_uris)
+        _set(self, "cors_origins", cors_origins)
+        _set(self, "credential_type", credential_type)
+        _set(self, "default_redirect_uri", default_redirect_uri)
+        _set(self, "redirect_uri_pattern", redirect_uri_pattern)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if not self.grant_types:
@@ -130,8 +171,8 @@ class AccountConfig(NamedTuple):
     adobe_id: str | None = None
 
 
-@dataclass(frozen=True)
-class UserConfig:
+@dataclass(frozen=True, init=False, repr=False, eq=False)  # see fieldwise.py
+class UserConfig(Fieldwise):
     """One user who can log in, as configured."""
 
     email: str
@@ -143,6 +184,25 @@ class UserConfig:
     claims: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     # V4 accounts; none configured: one account the user owns, with id account_id.
     accounts: tuple[AccountConfig, ...] = ()
+
+    def __init__(
+        self,
+        email: str,
+        password: str,
+        name: str = "",
+        id: str = "",
+        account_id: str = "",
+        claims: dict[str, Any] | None = None,
+        accounts: tuple[AccountConfig, ...] = (),
+    ) -> None:
+        _set(self, "email", email)
+        _set(self, "password", password)
+        _set(self, "name", name)
+        _set(self, "id", id)
+        _set(self, "account_id", account_id)
+        _set(self, "claims", claims)
+        _set(self, "accounts", accounts)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         # Stable ids derived from the email, so tokens and /v2/me agree across restarts.
@@ -158,8 +218,8 @@ class UserConfig:
             object.__setattr__(self, "accounts", (own,))
 
 
-@dataclass(frozen=True)
-class ServerSettings:
+@dataclass(frozen=True, init=False, repr=False, eq=False)  # see fieldwise.py
+class ServerSettings(Fieldwise):
     """The [server] options."""
 
     profile: str = "frameio-v2"
@@ -196,14 +256,74 @@ class ServerSettings:
     request_log_entries: int = 10_000
     request_log_bytes: int = 16 * 1024 * 1024
 
+    def __init__(
+        self,
+        profile: str = "frameio-v2",
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        issuer: str | None = None,
+        auto_approve: bool = False,
+        access_token_ttl: int | None = None,
+        refresh_token_ttl: int | None = None,
+        code_ttl: int | None = None,
+        log_level: str = "info",
+        strict: bool = False,
+        signing_key_file: str | None = None,
+        admin_token: str | None = None,
+        api_rate_limit: int = 100,
+        any_secret_method: bool = False,
+        state_min_length: int | None = None,
+        cors_origins: tuple[str, ...] = (),
+        cors_legacy_token: bool = False,
+        store: str = "memory",
+        max_retired_tokens: int = 50,
+        max_pending_authorizations: int = 10_000,
+        max_sessions: int = 10_000,
+        request_log_entries: int = 10_000,
+        request_log_bytes: int = 16 * 1024 * 1024,
+    ) -> None:
+        _set(self, "profile", profile)
+        _set(self, "host", host)
+        _set(self, "port", port)
+        _set(self, "issuer", issuer)
+        _set(self, "auto_approve", auto_approve)
+        _set(self, "access_token_ttl", access_token_ttl)
+        _set(self, "refresh_token_ttl", refresh_token_ttl)
+        _set(self, "code_ttl", code_ttl)
+        _set(self, "log_level", log_level)
+        _set(self, "strict", strict)
+        _set(self, "signing_key_file", signing_key_file)
+        _set(self, "admin_token", admin_token)
+        _set(self, "api_rate_limit", api_rate_limit)
+        _set(self, "any_secret_method", any_secret_method)
+        _set(self, "state_min_length", state_min_length)
+        _set(self, "cors_origins", cors_origins)
+        _set(self, "cors_legacy_token", cors_legacy_token)
+        _set(self, "store", store)
+        _set(self, "max_retired_tokens", max_retired_tokens)
+        _set(self, "max_pending_authorizations", max_pending_authorizations)
+        _set(self, "max_sessions", max_sessions)
+        _set(self, "request_log_entries", request_log_entries)
+        _set(self, "request_log_bytes", request_log_bytes)
 
-@dataclass(frozen=True)
-class Settings:
+
+@dataclass(frozen=True, init=False, repr=False, eq=False)  # see fieldwise.py
+class Settings(Fieldwise):
     """Everything the server is configured with: [server], [[clients]] and [[users]]."""
 
     server: ServerSettings = field(default_factory=ServerSettings)
     clients: tuple[ClientConfig, ...] = ()
     users: tuple[UserConfig, ...] = ()
+
+    def __init__(
+        self,
+        server: ServerSettings = _DEFAULT_SERVER,
+        clients: tuple[ClientConfig, ...] = (),
+        users: tuple[UserConfig, ...] = (),
+    ) -> None:
+        _set(self, "server", ServerSettings() if server is _DEFAULT_SERVER else server)
+        _set(self, "clients", clients)
+        _set(self, "users", users)
 
     @property
     def profile(self) -> Profile:

@@ -7,12 +7,12 @@ making new ones). They are not `frozen` dataclasses, though: a frozen dataclass 
 through object.__setattr__ (about 1 µs more per record, and a flow makes several); their
 equality and hash (from the fields) are what frozen ones would have.
 
-Each is a slots dataclass (so `dataclasses.fields`, `replace` and `asdict` work on it) whose
-`__init__`, `__repr__`, `__eq__` and `__hash__` are written out rather than generated: the
-generated ones are compiled from source when the module is imported, about 0.5 ms per class
-at every start-up. They do what the generated ones did (tests/property/test_record_classes.py
-compares them with the dataclasses they replace). A new field goes into the class body and
-into its `__init__`.
+Each is a slots dataclass (so `dataclasses.fields`, `replace` and `asdict` work on it) with
+its `__init__` written out and `__eq__`, `__hash__` and `__repr__` from `Fieldwise`, rather
+than generated: the generated ones are compiled from source when the module is imported, about
+0.5 ms per class at every start-up (fieldwise.py). They do what the generated ones did
+(tests/property/test_record_classes.py compares them with the dataclasses they replace). A
+new field goes into the class body and into its `__init__`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ import hashlib
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from operator import attrgetter
-from typing import Any, ClassVar
 
+from frameio_oauth_mock.mockserver.fieldwise import Fieldwise
 from frameio_oauth_mock.mockserver.settings import ClientConfig
 
 # Keep expired refresh tokens this long past expiry, so their use answers "expired" rather
@@ -32,35 +31,8 @@ from frameio_oauth_mock.mockserver.settings import ClientConfig
 EXPIRED_REFRESH_RETENTION = 24 * 3600
 
 
-class _Record:
-    """Equality, hash and repr from the fields, in field order, as a dataclass generates them
-    (`eq=True` and `unsafe_hash=True`): equal only to a record of the very same class."""
-
-    __slots__ = ()
-    _field_values: ClassVar[attrgetter[Any]]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        names = tuple(cls.__annotations__)  # the fields, in order (records declare no others)
-        assert len(names) > 1, "attrgetter of one name gives the value, not a tuple"
-        cls._field_values = attrgetter(*names)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return bool(self._field_values(self) == self._field_values(other))
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._field_values(self))
-
-    def __repr__(self) -> str:
-        pairs = zip(self.__annotations__, self._field_values(self), strict=True)
-        shown = ", ".join(f"{name}={value!r}" for name, value in pairs)
-        return f"{self.__class__.__qualname__}({shown})"
-
-
 @dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)
-class StoreLimits(_Record):
+class StoreLimits(Fieldwise):
     """What bounds a store's memory; all of it is configurable under [server]."""
 
     # Rotated refresh tokens (and the access tokens retired with them) kept per family so
@@ -82,7 +54,7 @@ class StoreLimits(_Record):
 
 
 @dataclass(slots=True, init=False, repr=False, eq=False)
-class Grant(_Record):
+class Grant(Fieldwise):
     """What the user approved: client, user, scopes, and the authorization request's bindings."""
 
     id: str
@@ -156,7 +128,7 @@ _URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 @dataclass(slots=True, init=False, repr=False, eq=False)
-class CodeRecord(_Record):
+class CodeRecord(Fieldwise):
     """An authorization code and the grant it was issued for."""
 
     value: str
@@ -189,7 +161,7 @@ class TokenState(Enum):
 
 
 @dataclass(slots=True, init=False, repr=False, eq=False)
-class TokenRecord(_Record):
+class TokenRecord(Fieldwise):
     """An access or refresh token of a grant's family."""
 
     value: str
@@ -221,7 +193,7 @@ class TokenRecord(_Record):
 
 
 @dataclass(slots=True, init=False, repr=False, eq=False)
-class AuthorizationRequest(_Record):
+class AuthorizationRequest(Fieldwise):
     """A validated authorization request (kept while the user logs in and consents)."""
 
     client: ClientConfig
@@ -281,7 +253,7 @@ class AuthorizationRequest(_Record):
 
 
 @dataclass(slots=True, init=False, repr=False, eq=False)
-class PendingAuthorization(_Record):
+class PendingAuthorization(Fieldwise):
     """A validated authorization request waiting for the user's login and consent."""
 
     id: str
@@ -312,7 +284,7 @@ class PendingAuthorization(_Record):
 
 
 @dataclass(slots=True, init=False, repr=False, eq=False)
-class Session(_Record):
+class Session(Fieldwise):
     """A browser's login, remembered by cookie."""
 
     id: str
