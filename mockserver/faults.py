@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from frameio_oauth_mock.mockserver.fieldwise import Fieldwise
+
 ENDPOINTS = ("authorize", "token", "revoke", "introspect", "userinfo", "api")
 MALFORMED_BODIES = ("not_json", "truncated_json", "html", "wrong_content_type")
 REDIRECT_ERRORS = ("access_denied", "temporarily_unavailable", "server_error", "invalid_request")
@@ -246,8 +248,12 @@ FAULT_FIELDS = (
 )
 
 
-@dataclass
-class Fault:
+# Fault's `fields` default: a new dict each time (its field's default_factory).
+_NEW_DICT: Any = object()
+
+
+@dataclass(init=False, repr=False, eq=False)  # see fieldwise.py
+class Fault(Fieldwise):
     """One rule: which calls it matches, when it fires, and its one effect. `delay` may join
     any request effect (not the authorization-response tampering)."""
 
@@ -264,6 +270,34 @@ class Fault:
     id: int = 0
     seen: int = 0  # matching calls so far
     fired: int = 0  # calls it changed so far
+
+    __hash__ = None  # type: ignore[assignment]  # changes as it fires, as a dataclass's would
+
+    def __init__(
+        self,
+        endpoint: str,
+        effect: Effect | None,
+        client_id: str | None = None,
+        grant_type: str | None = None,
+        nth: int = 1,
+        times: int | None = 1,
+        delay: float = 0.0,
+        fields: dict[str, Any] = _NEW_DICT,
+        id: int = 0,
+        seen: int = 0,
+        fired: int = 0,
+    ) -> None:
+        self.endpoint = endpoint
+        self.effect = effect
+        self.client_id = client_id
+        self.grant_type = grant_type
+        self.nth = nth
+        self.times = times
+        self.delay = delay
+        self.fields = {} if fields is _NEW_DICT else fields
+        self.id = id
+        self.seen = seen
+        self.fired = fired
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> "Fault":

@@ -1,6 +1,7 @@
-"""The public settings classes write out their __init__ and take __eq__, __hash__ and __repr__
-from Fieldwise (start-up time; see mockserver/fieldwise.py): each must behave as the class
-`@dataclass(frozen=True)` generates from the same fields and the same __post_init__.
+"""The public settings classes and Fault write out their __init__ and take __eq__, __hash__
+and __repr__ from Fieldwise (start-up time; see mockserver/fieldwise.py): each must behave as
+the class `@dataclass` (frozen=True for the settings) generates from the same fields and the
+same __post_init__.
 
 The reference is made here with `dataclasses.make_dataclass` from each class's declared
 fields (defaults, default factories, compare/hash/repr flags) and its own methods, so a
@@ -21,6 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from frameio_oauth_mock.mockserver.faults import Fault
 from frameio_oauth_mock.mockserver.settings import (
     AccountConfig,
     ClientConfig,
@@ -29,11 +31,12 @@ from frameio_oauth_mock.mockserver.settings import (
     UserConfig,
 )
 
-CLASSES = [ClientConfig, UserConfig, ServerSettings, Settings]
+CLASSES = [ClientConfig, UserConfig, ServerSettings, Settings, Fault]
 
 
 def generated(cls: type[Any]) -> type[Any]:
-    """What @dataclass(frozen=True) makes of cls's fields, with cls's methods and properties."""
+    """What @dataclass makes of cls's fields (frozen if cls is), with cls's methods and
+    properties."""
     declared = [
         (
             f.name,
@@ -52,7 +55,8 @@ def generated(cls: type[Any]) -> type[Any]:
     skipped = {*generated_there, "__dict__", "__weakref__", "__match_args__", "__annotations__"}
     own = {name: value for name, value in vars(cls).items() if name not in skipped}
     own = {name: value for name, value in own.items() if not name.startswith("__dataclass")}
-    reference = dataclasses.make_dataclass(cls.__name__, declared, frozen=True, namespace=own)
+    frozen = cls.__dataclass_params__.frozen
+    reference = dataclasses.make_dataclass(cls.__name__, declared, frozen=frozen, namespace=own)
     reference.__qualname__ = cls.__qualname__
     return reference
 
@@ -75,6 +79,13 @@ def values_of(kind: Any) -> st.SearchStrategy[Any]:
         return st.booleans()
     if kind is int:
         return st.integers(0, 3)
+    if kind is float:
+        return st.sampled_from([0.0, 0.5, 2.0])
+    if kind is Any:
+        return st.one_of(st.none(), st.integers(0, 2), TEXTS)
+    if isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields"):
+        hints = typing.get_type_hints(kind)  # a fault's effect (a named tuple)
+        return st.builds(kind, **{name: values_of(hints[name]) for name in kind._fields})
     if origin is tuple:
         item = typing.get_args(kind)[0]
         return st.lists(values_of(item), max_size=2).map(tuple)
@@ -99,7 +110,8 @@ def _minimal(kind: type[Any]) -> dict[str, Any]:
 def arguments(cls: type[Any]) -> st.SearchStrategy[dict[str, Any]]:
     """Keyword arguments: every required field, and any of the others."""
     hints = typing.get_type_hints(cls)
-    required, optional = {}, {}
+    required: dict[str, st.SearchStrategy[Any]] = {}
+    optional: dict[str, st.SearchStrategy[Any]] = {}
     for f in dataclasses.fields(cls):
         has_default = f.default is not dataclasses.MISSING or (
             f.default_factory is not dataclasses.MISSING
@@ -127,7 +139,14 @@ def test_settings_behave_as_the_generated_dataclasses(cls: type[Any], data: st.D
         assert a_new == a_old
         return
     assert repr(a_new) == repr(a_old)
-    assert hash(a_new) == hash(a_old)
+    frozen = cls.__dataclass_params__.frozen
+    if frozen:
+        assert hash(a_new) == hash(a_old)
+    else:  # a mutable dataclass with eq is unhashable
+        with pytest.raises(TypeError):
+            hash(a_new)
+        with pytest.raises(TypeError):
+            hash(a_old)
     assert vars(a_new) == vars(a_old)  # __post_init__'s extra attributes too
     second_made, b_new = outcome(cls, second)
     if second_made == "made":
@@ -144,10 +163,11 @@ def test_settings_behave_as_the_generated_dataclasses(cls: type[Any], data: st.D
     assert repr(dataclasses.replace(a_new, **{name: value})) == repr(
         dataclasses.replace(a_old, **{name: value})
     )
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        setattr(a_new, name, value)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        delattr(a_new, name)
+    if frozen:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(a_new, name, value)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(a_new, name)
     assert copy.deepcopy(a_new) == a_new
     assert pickle.loads(pickle.dumps(a_new)) == a_new
 
@@ -181,3 +201,9 @@ def test_user_claims_are_shown_but_neither_compared_nor_hashed() -> None:
     claimed = UserConfig("a@example.com", "pw", claims={"locale": "de-DE"})
     assert plain == claimed and hash(plain) == hash(claimed)
     assert "claims={'locale': 'de-DE'}" in repr(claimed)
+
+
+def test_faults_get_fields_of_their_own_by_default() -> None:
+    first, second = Fault("token", None), Fault("token", None)
+    first.fields["status"] = 500
+    assert second.fields == {}
