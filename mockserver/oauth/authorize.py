@@ -94,7 +94,8 @@ def validate_authorization_request(
 ) -> AuthorizationRequest:
     """fosite's NewAuthorizeRequest order: client, response_mode, redirect_uri, scope,
     audience, response_type, state, then PKCE."""
-    items = list(items)
+    if not isinstance(items, list):  # read twice (audiences reads it again)
+        items = list(items)
     try:
         params = single_values(items, AUTHORIZE_PARAMETERS)
     except OAuthError as error:

@@ -31,6 +31,7 @@ from frameio_oauth_mock.mockserver.oauth.params import (
     single_values,
     split_scope,
 )
+from frameio_oauth_mock.mockserver.oauth.pkce import s256_challenge
 from frameio_oauth_mock.mockserver.oauth.redirects import urlencode
 from frameio_oauth_mock.mockserver.oauth.tokens import TokenFactory, os_random_bytes
 from frameio_oauth_mock.mockserver.store import Grant
@@ -359,3 +360,9 @@ def test_the_queue_knows_its_earliest_due_second(steps: list[float]) -> None:
         earliest = min((math.ceil(deadline) for deadline in held.values()), default=math.inf)
         assert queue.next_due == earliest
         assert queue.due_by(latest) == (earliest <= latest)
+
+
+@given(st.text(alphabet="abcXYZ019-._~", max_size=130))
+def test_s256_challenge_is_the_plain_urlsafe_base64_of_the_digest(verifier: str) -> None:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    assert s256_challenge(verifier) == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
