@@ -98,13 +98,25 @@ _quote_plus_cached = lru_cache(maxsize=256)(quote_plus)
 def urlencode(pairs: Iterable[tuple[str, str]]) -> str:
     """urllib.parse.urlencode for text pairs, the same output, sooner for unreserved text
     (tested inline: a call per name and value was a third of the time)."""
+    names = _quoted_names
     return "&".join(
         [
-            f"{name if _unreserved(name) else _quote(name)}="
+            f"{names.get(name) or _quote_name(name)}="
             f"{value if _unreserved(value) else _quote(value)}"
             for name, value in pairs
         ]
     )
+
+
+# Parameter names, quoted: the same few (code, state, scope, iss, error...) in every answer.
+_quoted_names: dict[str, str] = {}
+
+
+def _quote_name(name: str) -> str:
+    quoted = name if _unreserved(name) else _quote(name)
+    if len(_quoted_names) < 256 and len(name) <= 64:
+        _quoted_names[name] = quoted
+    return quoted
 
 
 def with_query(uri: str, params: Mapping[str, str]) -> str:
