@@ -171,9 +171,10 @@ def validate_authorization_request(
     challenge = params.get("code_challenge")
     method = params.get("code_challenge_method")
     pkce_required = client.is_public or profile.require_pkce
-    pkce_error = check_challenge(challenge, method, profile.pkce_methods, pkce_required)
-    if pkce_error is not None:
-        raise refuse(pkce_error.error, pkce_error.hint)
+    if challenge or pkce_required:  # else there is nothing to check (a call less)
+        pkce_error = check_challenge(challenge, method, profile.pkce_methods, pkce_required)
+        if pkce_error is not None:
+            raise refuse(pkce_error.error, pkce_error.hint)
     # Positional, in the fields' order (a keyword call costs twice as much; a test keeps
     # the order): client, redirect_uri, requested_redirect_uri, scopes, state,
     # code_challenge, code_challenge_method, nonce, login_hint, issuer, response_mode,

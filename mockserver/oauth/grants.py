@@ -140,14 +140,17 @@ async def _redeem_code(ctx: Context, issuance: _Issuance, params: dict[str, str]
         recorded = not record.pkce_consumed and bool(
             grant.code_challenge or grant.code_challenge_method
         )
+        verifier = params.get("code_verifier")
+        required = client.is_public or profile.require_pkce
         try:
-            check_verifier(
-                grant.code_challenge if recorded else None,
-                grant.code_challenge_method if recorded else None,
-                params.get("code_verifier"),
-                recorded,
-                required=client.is_public or profile.require_pkce,
-            )
+            if recorded or verifier or required:  # else check_verifier finds nothing to check
+                check_verifier(
+                    grant.code_challenge if recorded else None,
+                    grant.code_challenge_method if recorded else None,
+                    verifier,
+                    recorded,
+                    required=required,
+                )
             if grant.nonce:  # only a nonce can be too short
                 check_nonce(profile, grant)
         except OAuthError as error:

@@ -21,7 +21,6 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 
 from frameio_oauth_mock.mockserver.fieldwise import Fieldwise
 from frameio_oauth_mock.mockserver.settings import ClientConfig
@@ -105,9 +104,6 @@ class Grant(Fieldwise):
         self.kind = kind
 
 
-# issue_code names a grant after its code and the store's add_code checks that name a moment
-# later: with the last few kept, that is one digest, not two.
-@lru_cache(maxsize=32)
 def grant_id_for_code(code: str) -> str:
     """The id of the grant an authorization code is issued for: a digest of the code.
 
@@ -116,15 +112,25 @@ def grant_id_for_code(code: str) -> str:
     (RFC 6749 4.1.2) for as long as the family lives. The digest reveals nothing of the code,
     and nobody can name a code of a given grant without having been sent it.
     """
+    global _last_named
+    named, grant_id = _last_named
+    if code is named:
+        return grant_id
     digest = _GRANT_OF_CODE.copy()
     digest.update(code.encode("utf-8", "surrogateescape"))
     encoded = binascii.b2a_base64(digest.digest(), newline=False)
-    return encoded.translate(_URLSAFE).rstrip(b"=").decode("ascii")
+    grant_id = encoded.translate(_URLSAFE).rstrip(b"=").decode("ascii")
+    _last_named = (code, grant_id)
+    return grant_id
 
 
 # blake2b's parameters are set up once; each digest copies them (cheaper than the keywords).
 _GRANT_OF_CODE = hashlib.blake2b(digest_size=16, person=b"grant-of-code")
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
+# The last code named and its grant's id: issue_code names a grant after its code and the
+# store's add_code checks that name a moment later, with the very same string (a cache of
+# one, by identity: cheaper than an lru_cache, whose misses cost more than it saved).
+_last_named: tuple[object, str] = (object(), "")
 
 
 @dataclass(slots=True, init=False, repr=False, eq=False)
