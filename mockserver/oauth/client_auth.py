@@ -33,6 +33,8 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     if not authorization or authorization[:6].lower() != "basic ":
         return None
     # A client sends the same header with every request: decoded once (errors are not kept).
+    # The cache is looked up by hash, so it tells nothing of a near miss; the secret is still
+    # compared in constant time in authenticate_client.
     if len(authorization) <= _CACHED_HEADER_LENGTH:
         return _decode_basic_cached(authorization)
     return _decode_basic(authorization)
