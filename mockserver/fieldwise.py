@@ -2,12 +2,13 @@
 
 `@dataclass` compiles an `__eq__`, `__hash__` and `__repr__` (and `__init__`) from source for
 each class it decorates, when its module is imported: about 0.5 ms per class, paid by every
-start-up for the settings and the store's records. Those classes are declared
-`@dataclass(init=False, repr=False, eq=False)` (so `fields`, `replace` and `asdict` still work
-on them), write out their `__init__`, and inherit these three, which do what the generated
-ones do with `eq=True` and a hash from the fields (`frozen=True` or `unsafe_hash=True`): equal
-only to an instance of the very same class, comparing and hashing the fields that have
-`compare` (and `hash`) set, in field order; the repr shows every `repr` field.
+start-up for the settings, the store's records, Fault and LoggedRequest. Those classes are
+declared `@dataclass(init=False, repr=False, eq=False)` (so `fields`, `replace` and `asdict`
+still work on them), write out their `__init__`, and inherit these three, which do what the
+generated ones do with `eq=True` and a hash from the fields (`frozen=True` or
+`unsafe_hash=True`; a mutable class sets `__hash__ = None`, as a dataclass would): equal only
+to an instance of the very same class, comparing and hashing the fields that have `compare`
+(and `hash`) set, in field order; the repr shows every `repr` field.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
+from frameio_oauth_mock.mockserver.fieldwise import Fieldwise
 from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.urlencoded import parse_pairs
@@ -226,8 +227,12 @@ def redirect_error(location: str) -> tuple[str | None, str | None]:
     return params.get("error"), params.get("error_description")
 
 
-@dataclass
-class LoggedRequest:
+# LoggedRequest's dict defaults: a new dict each time (its fields' default_factory).
+_NEW_DICT: Any = object()
+
+
+@dataclass(init=False, repr=False, eq=False)  # see fieldwise.py
+class LoggedRequest(Fieldwise):
     """One request and its answer, as a test would want to inspect it."""
 
     id: int
@@ -251,6 +256,48 @@ class LoggedRequest:
     # Any error answer (and error redirect): the error and the reason it gave.
     error: str | None = None
     error_description: str | None = None
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq is
+
+    def __init__(
+        self,
+        id: int,
+        time: float,
+        method: str,
+        path: str,
+        endpoint: str,
+        query: Params,
+        headers: dict[str, str],
+        form: Params,
+        status: int = 0,
+        duration_ms: float = 0.0,
+        client_id: str | None = None,
+        grant_type: str | None = None,
+        location: str | None = None,
+        fault: int | None = None,
+        shapes: dict[str, str] = _NEW_DICT,
+        issued: dict[str, str] = _NEW_DICT,
+        error: str | None = None,
+        error_description: str | None = None,
+    ) -> None:
+        self.id = id
+        self.time = time
+        self.method = method
+        self.path = path
+        self.endpoint = endpoint
+        self.query = query
+        self.headers = headers
+        self.form = form
+        self.status = status
+        self.duration_ms = duration_ms
+        self.client_id = client_id
+        self.grant_type = grant_type
+        self.location = location
+        self.fault = fault
+        self.shapes = {} if shapes is _NEW_DICT else shapes
+        self.issued = {} if issued is _NEW_DICT else issued
+        self.error = error
+        self.error_description = error_description
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

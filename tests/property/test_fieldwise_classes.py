@@ -1,7 +1,7 @@
-"""The public settings classes and Fault write out their __init__ and take __eq__, __hash__
-and __repr__ from Fieldwise (start-up time; see mockserver/fieldwise.py): each must behave as
-the class `@dataclass` (frozen=True for the settings) generates from the same fields and the
-same __post_init__.
+"""The public settings classes, Fault and LoggedRequest write out their __init__ and take
+__eq__, __hash__ and __repr__ from Fieldwise (start-up time; see mockserver/fieldwise.py):
+each must behave as the class `@dataclass` (frozen=True for the settings) generates from the
+same fields and the same __post_init__.
 
 The reference is made here with `dataclasses.make_dataclass` from each class's declared
 fields (defaults, default factories, compare/hash/repr flags) and its own methods, so a
@@ -23,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from frameio_oauth_mock.mockserver.faults import Fault
+from frameio_oauth_mock.mockserver.requestlog import LoggedRequest
 from frameio_oauth_mock.mockserver.settings import (
     AccountConfig,
     ClientConfig,
@@ -31,7 +32,7 @@ from frameio_oauth_mock.mockserver.settings import (
     UserConfig,
 )
 
-CLASSES = [ClientConfig, UserConfig, ServerSettings, Settings, Fault]
+CLASSES = [ClientConfig, UserConfig, ServerSettings, Settings, Fault, LoggedRequest]
 
 
 def generated(cls: type[Any]) -> type[Any]:
