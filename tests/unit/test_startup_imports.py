@@ -32,6 +32,7 @@ NOT_AT_START_UP = (
     "importlib.metadata",
     "frameio_oauth_mock.client",
     "frameio_oauth_mock.conformance",
+    "frameio_oauth_mock.mockserver.web.openapi",  # the control API's document, on request
 )
 # Parts a flow never needs, each imported by the first request to one of its routes.
 DEFERRED = {
