@@ -64,7 +64,9 @@ _V4_ROUTES = (
 class _Part:
     """One part (the control API, the inspector, ...), built the first time it is asked for.
 
-    Building imports nothing that awaits, so on one event loop no two requests build it."""
+    Building never awaits, so on one event loop no two requests build it; a server thread and
+    an in-process client racing to build it would each get a working part (the parts keep no
+    state of their own: it is all in the context and the harness)."""
 
     __slots__ = ("_build", "_built")
 
