@@ -6,7 +6,6 @@ import binascii
 import hmac
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from urllib.parse import unquote_plus
 
 from frameio_oauth_mock.mockserver.oauth.errors import invalid_client, invalid_request
@@ -32,18 +31,8 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     """
     if not authorization or authorization[:6].lower() != "basic ":
         return None
-    # A client sends the same header with every request: decoded once (errors are not kept).
-    # The cache is looked up by hash, so it tells nothing of a near miss; the secret is still
-    # compared in constant time in authenticate_client.
-    if len(authorization) <= _CACHED_HEADER_LENGTH:
-        return _decode_basic_cached(authorization)
-    return _decode_basic(authorization)
-
-
-_CACHED_HEADER_LENGTH = 512
-
-
-def _decode_basic(authorization: str) -> tuple[str, str] | None:
+    # Decoded anew each time, never cached: a cache would keep client secrets past their
+    # request, past a reset and past the server itself.
     try:
         # base64.b64decode(..., validate=True) without its wrapper: the same strict decoder.
         decoded = binascii.a2b_base64(authorization[6:].encode("ascii"), strict_mode=True)
@@ -66,9 +55,6 @@ def _decode_basic(authorization: str) -> tuple[str, str] | None:
             "'application/x-www-form-urlencoded'."
         )
     return client_id, secret
-
-
-_decode_basic_cached = lru_cache(maxsize=64)(_decode_basic)
 
 
 def _method_mismatch(registered: str, requested: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import os
 import random
+import secrets
 from collections.abc import Callable
 
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -42,61 +42,15 @@ class Sha256Hmac:
         return outer.digest()
 
 
-# Credentials drawn per OS call: one getrandom(2) per 256 credentials instead of one each
-# (about 0.3 µs of every code and token).
-_DRAWS_PER_BATCH = 256
-_DRAW = 32
-
-
-class _OsRandomDraws:
-    """32-byte draws from os.urandom, fetched in batches and each handed out once.
-
-    list.pop is atomic, so threads never share a draw; a forked child starts empty, so it
-    never repeats draws its parent holds (or hands out later).
-    """
-
-    def __init__(self) -> None:
-        self._draws: list[bytes] = []
-        self.take_from_batch = self._draws.pop  # raises IndexError when the batch is used up
-
-    def take(self) -> bytes:
-        try:
-            return self.take_from_batch()
-        except IndexError:
-            return self.refill()
-
-    def refill(self) -> bytes:
-        """One draw, having fetched the next batch."""
-        data = os.urandom(_DRAWS_PER_BATCH * _DRAW)
-        self._draws.extend([data[at : at + _DRAW] for at in range(_DRAW, len(data), _DRAW)])
-        return data[:_DRAW]
-
-    def forget(self) -> None:
-        self._draws.clear()
-
-
-_OS_DRAWS = _OsRandomDraws()
-if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork either
-    os.register_at_fork(after_in_child=_OS_DRAWS.forget)
-
-
-def os_random_bytes(size: int) -> bytes:
-    """`size` bytes from the OS's CSPRNG (as secrets.token_bytes), batched when size <= 32."""
-    return _OS_DRAWS.take()[:size] if size <= _DRAW else os.urandom(size)
-
-
 class TokenFactory:
     """Mints codes and tokens with 256 bits of randomness each.
 
-    `random_bytes` is the OS's CSPRNG (os_random_bytes) unless a test asks for a seeded
-    generator.
+    `random_bytes` is `secrets.token_bytes` unless a test asks for a seeded generator.
     """
 
-    def __init__(self, random_bytes: Callable[[int], bytes] | None = None) -> None:
-        self._random_bytes = random_bytes or os_random_bytes
-        # The OS's draws are taken straight from the batch (a call less per credential).
-        self._os_draws = random_bytes is None
-        self._signer = Sha256Hmac(self._random_bytes(32))
+    def __init__(self, random_bytes: Callable[[int], bytes] = secrets.token_bytes) -> None:
+        self._random_bytes = random_bytes
+        self._signer = Sha256Hmac(random_bytes(32))
 
     @classmethod
     def seeded(cls, seed: int | None) -> TokenFactory:
@@ -106,13 +60,7 @@ class TokenFactory:
         return cls(random.Random(seed).randbytes)
 
     def mint(self, prefix: str) -> str:
-        if self._os_draws:
-            try:
-                body = _OS_DRAWS.take_from_batch()
-            except IndexError:
-                body = _OS_DRAWS.refill()
-        else:
-            body = self._random_bytes(32)
+        body = self._random_bytes(32)
         signature = self._signer.digest(body)
         return f"{prefix}{_b64(body)}.{_b64(signature)}"
 

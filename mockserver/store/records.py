@@ -115,6 +115,7 @@ def grant_id_for_code(code: str) -> str:
     global _last_named
     named, grant_id = _last_named
     if code is named:
+        _last_named = _NOTHING_NAMED  # used once: the code is not kept past its request
         return grant_id
     digest = _GRANT_OF_CODE.copy()
     digest.update(code.encode("utf-8", "surrogateescape"))
@@ -129,8 +130,10 @@ _GRANT_OF_CODE = hashlib.blake2b(digest_size=16, person=b"grant-of-code")
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
 # The last code named and its grant's id: issue_code names a grant after its code and the
 # store's add_code checks that name a moment later, with the very same string (a cache of
-# one, by identity: cheaper than an lru_cache, whose misses cost more than it saved).
-_last_named: tuple[object, str] = (object(), "")
+# one, by identity, and used once, so a code is not held after its request: cheaper than an
+# lru_cache, whose misses cost more than it saved).
+_NOTHING_NAMED: tuple[object, str] = (object(), "")
+_last_named = _NOTHING_NAMED
 
 
 @dataclass(slots=True, init=False, repr=False, eq=False)

@@ -33,10 +33,11 @@ from frameio_oauth_mock.mockserver.oauth.params import (
 )
 from frameio_oauth_mock.mockserver.oauth.pkce import s256_challenge
 from frameio_oauth_mock.mockserver.oauth.redirects import urlencode
-from frameio_oauth_mock.mockserver.oauth.tokens import TokenFactory, os_random_bytes
+from frameio_oauth_mock.mockserver.oauth.tokens import TokenFactory
 from frameio_oauth_mock.mockserver.store import Grant
 from frameio_oauth_mock.mockserver.store.compact import key
 from frameio_oauth_mock.mockserver.store.expiry import ExpiryQueue
+from frameio_oauth_mock.mockserver.store import records
 from frameio_oauth_mock.mockserver.store.records import grant_id_for_code
 from tests.conftest import REDIRECT, make_settings
 
@@ -184,6 +185,16 @@ def test_grant_id_for_code_is_the_plain_blake2b_digest(code: str) -> None:
     expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
     assert grant_id_for_code(code) == expected
     assert grant_id_for_code(code) == expected  # the second time from the cache
+    assert grant_id_for_code(code) == expected  # and again after the cache let it go
+
+
+def test_grant_id_for_code_keeps_no_code_after_its_second_naming() -> None:
+    """issue_code names the grant, add_code names it again: then the code is not held on to
+    (a redeemed code still revokes its family, so it must not outlive its request)."""
+    code = "code-" + "x" * 40
+    grant_id_for_code(code)
+    grant_id_for_code(code)
+    assert all(held is not code for held in records._last_named)
 
 
 @given(st.text(max_size=120))
@@ -192,11 +203,7 @@ def test_store_key_is_the_plain_blake2b_digest_with_its_top_bit_set(value: str) 
     assert key(value) == int.from_bytes(digest) | (1 << 127)
 
 
-def test_os_random_draws_are_sized_and_never_repeat() -> None:
-    draws = [os_random_bytes(32) for _ in range(1000)]  # several batches
-    assert {len(draw) for draw in draws} == {32}
-    assert len(set(draws)) == len(draws)
-    assert len(os_random_bytes(24)) == 24 and len(os_random_bytes(100)) == 100
+def test_minted_credentials_never_repeat() -> None:
     factory = TokenFactory()
     tokens = {factory.mint("ory_at_") for _ in range(600)}
     assert len(tokens) == 600
@@ -205,7 +212,7 @@ def test_os_random_draws_are_sized_and_never_repeat() -> None:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="only where processes fork")
 def test_a_forked_child_never_mints_what_its_parent_mints() -> None:
     factory = TokenFactory()
-    factory.mint("ory_at_")  # the parent now holds a batch of draws
+    factory.mint("ory_at_")
     reader, writer = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
@@ -371,7 +378,7 @@ def test_s256_challenge_is_the_plain_urlsafe_base64_of_the_digest(verifier: str)
 
 @pytest.mark.parametrize("secret", ["s" * 10, "s" * 600, "%zz" + "s" * 600])
 def test_long_basic_headers_decode_as_short_ones(secret: str) -> None:
-    """Headers over the cached length are decoded each time, with the same outcome."""
+    """Short and long headers, and malformed escapes in them, decode as the plain code does."""
     header = "Basic " + base64.b64encode(f"client:{secret}".encode()).decode()
     try:
         got: tuple[str, str] | str | None = basic_credentials(header)
