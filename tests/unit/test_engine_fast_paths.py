@@ -34,10 +34,9 @@ from frameio_oauth_mock.mockserver.oauth.params import (
 from frameio_oauth_mock.mockserver.oauth.pkce import s256_challenge
 from frameio_oauth_mock.mockserver.oauth.redirects import urlencode
 from frameio_oauth_mock.mockserver.oauth.tokens import TokenFactory
-from frameio_oauth_mock.mockserver.store import Grant
+from frameio_oauth_mock.mockserver.store import Grant, records
 from frameio_oauth_mock.mockserver.store.compact import key
 from frameio_oauth_mock.mockserver.store.expiry import ExpiryQueue
-from frameio_oauth_mock.mockserver.store import records
 from frameio_oauth_mock.mockserver.store.records import grant_id_for_code
 from tests.conftest import REDIRECT, make_settings
 
