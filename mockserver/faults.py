@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from frameio_oauth_mock.mockserver.fieldwise import Fieldwise
+from frameio_oauth_mock.mockserver.fieldwise import BY_FACTORY, Fieldwise
 
 ENDPOINTS = ("authorize", "token", "revoke", "introspect", "userinfo", "api")
 MALFORMED_BODIES = ("not_json", "truncated_json", "html", "wrong_content_type")
@@ -248,10 +248,6 @@ FAULT_FIELDS = (
 )
 
 
-# Fault's `fields` default: a new dict each time (its field's default_factory).
-_NEW_DICT: Any = object()
-
-
 @dataclass(init=False, repr=False, eq=False)  # see fieldwise.py
 class Fault(Fieldwise):
     """One rule: which calls it matches, when it fires, and its one effect. `delay` may join
@@ -282,7 +278,7 @@ class Fault(Fieldwise):
         nth: int = 1,
         times: int | None = 1,
         delay: float = 0.0,
-        fields: dict[str, Any] = _NEW_DICT,
+        fields: dict[str, Any] = BY_FACTORY,
         id: int = 0,
         seen: int = 0,
         fired: int = 0,
@@ -294,7 +290,7 @@ class Fault(Fieldwise):
         self.nth = nth
         self.times = times
         self.delay = delay
-        self.fields = {} if fields is _NEW_DICT else fields
+        self.fields = {} if fields is BY_FACTORY else fields
         self.id = id
         self.seen = seen
         self.fired = fired

@@ -21,6 +21,20 @@ from typing import Any
 Values = Callable[[Any], tuple[Any, ...]]
 
 
+class _ByFactory:
+    """The default a written-out `__init__` gives a field that has a default_factory: it
+    stands for "make a new one" and shows as `<factory>` in signatures and help(), as the
+    generated `__init__`'s default does."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+BY_FACTORY: Any = _ByFactory()
+
+
 class Fieldwise:
     __slots__ = ()
 

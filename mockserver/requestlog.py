@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
-from frameio_oauth_mock.mockserver.fieldwise import Fieldwise
+from frameio_oauth_mock.mockserver.fieldwise import BY_FACTORY, Fieldwise
 from frameio_oauth_mock.mockserver.oauth.client_auth import basic_credentials
 from frameio_oauth_mock.mockserver.oauth.errors import OAuthError
 from frameio_oauth_mock.mockserver.urlencoded import parse_pairs
@@ -227,10 +227,6 @@ def redirect_error(location: str) -> tuple[str | None, str | None]:
     return params.get("error"), params.get("error_description")
 
 
-# LoggedRequest's dict defaults: a new dict each time (its fields' default_factory).
-_NEW_DICT: Any = object()
-
-
 @dataclass(init=False, repr=False, eq=False)  # see fieldwise.py
 class LoggedRequest(Fieldwise):
     """One request and its answer, as a test would want to inspect it."""
@@ -275,8 +271,8 @@ class LoggedRequest(Fieldwise):
         grant_type: str | None = None,
         location: str | None = None,
         fault: int | None = None,
-        shapes: dict[str, str] = _NEW_DICT,
-        issued: dict[str, str] = _NEW_DICT,
+        shapes: dict[str, str] = BY_FACTORY,
+        issued: dict[str, str] = BY_FACTORY,
         error: str | None = None,
         error_description: str | None = None,
     ) -> None:
@@ -294,8 +290,8 @@ class LoggedRequest(Fieldwise):
         self.grant_type = grant_type
         self.location = location
         self.fault = fault
-        self.shapes = {} if shapes is _NEW_DICT else shapes
-        self.issued = {} if issued is _NEW_DICT else issued
+        self.shapes = {} if shapes is BY_FACTORY else shapes
+        self.issued = {} if issued is BY_FACTORY else issued
         self.error = error
         self.error_description = error_description
 
@@ -351,6 +347,15 @@ def raw_header(headers: RawHeaders, name: bytes) -> str | None:
         if key.lower() == name:
             found = value
     return None if found is None else found.decode("latin-1")
+
+
+def _pairs_length(text: str | None) -> int:
+    """About how long the names and values in url-encoded `text` are once split and decoded
+    (what the log held when it kept them split): its length less the separators and two of
+    each `%XX`'s three characters."""
+    if not text:
+        return 0
+    return max(0, len(text) - text.count("&") - text.count("=") - 2 * text.count("%"))
 
 
 class RawRequest:
@@ -444,8 +449,8 @@ class RawRequest:
         size = (
             _ENTRY_OVERHEAD
             + len(self.path)
-            + len(self.query_text)
-            + len(self.form_text or "")
+            + _pairs_length(self.query_text)
+            + _pairs_length(self.form_text)
             + len(self.location or "")
             + len(self.answer or b"")
         )

@@ -22,7 +22,7 @@ from frameio_oauth_mock.mockserver.credentials import (
     default_grant_types,
     scheme_problem,
 )
-from frameio_oauth_mock.mockserver.fieldwise import Fieldwise
+from frameio_oauth_mock.mockserver.fieldwise import BY_FACTORY, Fieldwise
 from frameio_oauth_mock.mockserver.profiles import PROFILES, Profile
 from frameio_oauth_mock.mockserver.tomltable import TomlTable, read_toml_file
 
@@ -31,8 +31,6 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 # The settings classes write out their __init__ (fieldwise.py): a frozen one sets its fields
 # past its own refusing __setattr__, as the generated __init__ does.
 _set = object.__setattr__
-# Settings' `server` default: a new ServerSettings each time (its field's default_factory).
-_DEFAULT_SERVER: Any = object()
 _USER_NAMESPACE = uuid.UUID("5b0a1c52-6d3e-4c47-9a0e-3f3c5e0f7a11")
 
 
@@ -317,11 +315,11 @@ class Settings(Fieldwise):
 
     def __init__(
         self,
-        server: ServerSettings = _DEFAULT_SERVER,
+        server: ServerSettings = BY_FACTORY,
         clients: tuple[ClientConfig, ...] = (),
         users: tuple[UserConfig, ...] = (),
     ) -> None:
-        _set(self, "server", ServerSettings() if server is _DEFAULT_SERVER else server)
+        _set(self, "server", ServerSettings() if server is BY_FACTORY else server)
         _set(self, "clients", clients)
         _set(self, "users", users)
 

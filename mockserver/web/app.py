@@ -36,10 +36,10 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 class MockApp(Starlette):
     """Starlette without its outermost ServerErrorMiddleware, unless it is asked for.
 
-    That layer answers an uncaught exception with a plain 500 and re-raises it. uvicorn
-    answers the same 500 itself, and httpx's ASGITransport re-raises, so for the mock it
-    only cost every request one more call and a wrapped `send`. With `debug` (its
-    traceback page) or a handler for 500 it is kept.
+    That layer answers an uncaught exception with a plain 500 and re-raises it, at the cost
+    of one more call and a wrapped `send` on every request. The front (front.py) gives the
+    same 500 itself, from the state it keeps anyway. With `debug` (its traceback page) or a
+    handler for 500 the layer is kept.
     """
 
     def build_middleware_stack(self) -> ASGIApp:

@@ -20,13 +20,13 @@ from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.grants import issue_without_authorization
 from frameio_oauth_mock.mockserver.settings import ConfigError, read_client, read_user
 from frameio_oauth_mock.mockserver.web.controljson import ControlError, parse_control_object
-from frameio_oauth_mock.mockserver.web.deferred import CONTROL_PREFIX
+from frameio_oauth_mock.mockserver.web.deferred import CONTROL_PATH
 from frameio_oauth_mock.mockserver.web.exposure import Exposure, host_problem, origin_problem
 from frameio_oauth_mock.mockserver.web.forms import issuer_of
 from frameio_oauth_mock.mockserver.web.harness_state import HarnessState
 from frameio_oauth_mock.mockserver.web.routing import Endpoint
 
-PREFIX = CONTROL_PREFIX  # where its routes are (deferred.py declares them)
+PREFIX = CONTROL_PATH  # where its routes are (deferred.py declares them)
 _LOG_FILTERS = ("endpoint", "method", "path", "client_id", "grant_type")
 # The clock stays between the epoch and the end of year 9999: every date format can show it.
 LATEST_TIME = 253_402_300_799.0

@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import Coroutine, Generator
+from collections.abc import Awaitable, Coroutine, Generator
 from functools import partial
+from types import CoroutineType
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -83,27 +84,33 @@ class Deadlines:
         self._last_loop, self._last = weakref.ref(loop), watched
         return watched
 
-    async def within(self, seconds: float, work: Coroutine[Any, Any, T]) -> T | None:
+    async def within(self, seconds: float, work: Awaitable[T]) -> T | None:
         """What `work` returns, or None when it did not finish within `seconds` (it is then
         cancelled, as asyncio.timeout cancels its body).
 
         `work` is first run up to its first wait: a body that came with its head is read
         without waiting at all, and then there is no deadline to note or clear.
         """
+        if type(work) is not CoroutineType:  # any other awaitable: awaited as it is
+            return await self._watched(seconds, work)
         try:
             waiting = work.send(None)
         except StopIteration as done:
             finished: T = done.value
             return finished
+        return await self._watched(seconds, _Resumed(work, waiting))
+
+    async def _watched(self, seconds: float, work: Awaitable[T]) -> T | None:
+        """`work` awaited under the deadline (see `within`)."""
         task = asyncio.current_task()
         if task is None:  # not in a task (no one to cancel): no limit can be kept
-            return await _Resumed(work, waiting)
+            return await work
         loop = task.get_loop()
         watched = self._for(loop)
         cancelling = task.cancelling()
         watched.watch(loop, task, loop.time() + seconds)
         try:
-            return await _Resumed(work, waiting)
+            return await work
         except asyncio.CancelledError:
             if task not in watched.expired:
                 raise  # cancelled by someone else: not ours to swallow

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from frameio_oauth_mock.mockserver.web.logout import LogoutEndpoint
     from frameio_oauth_mock.mockserver.web.v4 import V4Endpoints
 
-CONTROL_PREFIX = "/_mock"
+CONTROL_PATH = "/_mock"  # where the control API is mounted
 # (path, handler, methods) of each part.
 _CONTROL_ROUTES = (
     ("/clients", "clients", ["GET", "POST"]),
@@ -109,7 +109,7 @@ def control_routes(ctx: Context, exposure: Exposure, harness: HarnessState) -> l
 
         return ControlAPI(ctx, exposure, harness)
 
-    return _routes(_Part(build), _CONTROL_ROUTES, _control_handler, CONTROL_PREFIX)
+    return _routes(_Part(build), _CONTROL_ROUTES, _control_handler, CONTROL_PATH)
 
 
 def _control_handler(api: ControlAPI, name: str) -> Endpoint:

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from frameio_oauth_mock.mockserver.oauth.context import Context
 from frameio_oauth_mock.mockserver.oauth.params import EndpointRequest
 
-# Where the front (front.py) leaves the url-encoded body and the query it already parsed
-# for the log, so the endpoints do not parse them again.
+# Where the front (front.py) leaves the url-encoded body and the query it split on the way
+# in, so the endpoints do not split them again.
 PARSED_FORM_KEY = "frameio_mock.form"
 PARSED_QUERY_KEY = "frameio_mock.query"
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 
 from starlette.exceptions import HTTPException
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -55,6 +56,10 @@ class Front:
         self.cors = CorsPolicy(ctx)
         self.limits = RequestLimits(ctx)
         self.faults = FaultApplier(app)
+        # The app has no ServerErrorMiddleware in front of this layer (app.py's MockApp), so
+        # the unlogged parts (control API, inspector, /health) get it here, and logged
+        # requests the same plain 500 from `_logged`.
+        self.unlogged = ServerErrorMiddleware(app)
         # Which of the harness's methods its class replaces (a harness shared through a store
         # keeps the clock and the log elsewhere); see `_harness_does`.
         self._replaced = {
@@ -122,7 +127,7 @@ class Front:
             await self.ctx.sync_from_store()
         # The control API and the inspector watch the log; they are not part of it.
         if path == "/" or path.startswith(UNLOGGED_PREFIXES):
-            await self.app(scope, receive if body is None else _Replay(body, receive), send)
+            await self.unlogged(scope, receive if body is None else _Replay(body, receive), send)
             return
         form_body = last_type is not None and last_type.decode("latin-1").startswith(_FORM)
         await self._logged(scope, receive, send, path, body, form_body)
@@ -207,6 +212,14 @@ class Front:
                 await exchange.send_whole(response)
             else:
                 await response(scope, exchange.replay, exchange.send)
+        except Exception:
+            # What ServerErrorMiddleware does (app.py leaves it out): an answer not yet begun
+            # becomes a plain 500, sent once the entry is logged (as it was, with no status),
+            # and the error goes on to the server, which logs it.
+            if not exchange.answer_begun:
+                await exchange.record()
+                await PlainTextResponse("Internal Server Error", 500)(scope, receive, send)
+            raise
         finally:
             if not exchange.recorded:  # an answer that never finished (dropped, an error)
                 await exchange.record()
@@ -222,6 +235,7 @@ class _Exchange:
         "_send",
         "_started",
         "_watch",
+        "answer_begun",
         "entry",
         "fault",
         "harness",
@@ -255,6 +269,7 @@ class _Exchange:
         # The answer's start, held back until its first body part: uvicorn writes the
         # status line at once, and an answer without a body (a redirect) is complete with it.
         self._held: Message | None = None
+        self.answer_begun = False  # its start has gone to the server
         self.recorded = False
         self._watch = refusals.AnswerWatch() if refusals.enabled() else None
 
@@ -303,6 +318,7 @@ class _Exchange:
             held = self._held
             if held is not None:
                 self._held = None
+                self.answer_begun = True
                 await self._send(held)
         await self._send(message)
 
@@ -318,6 +334,7 @@ class _Exchange:
         if self._reading:
             self.entry.answer = bytes(response.body)
         await self.record()
+        self.answer_begun = True
         await self._send(start)
         await self._send(whole)
 

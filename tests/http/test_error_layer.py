@@ -9,6 +9,7 @@ import pytest
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frameio_oauth_mock.mockserver.oauth.context import Context
@@ -48,6 +49,37 @@ async def test_an_in_process_caller_sees_the_exception(monkeypatch: pytest.Monke
     async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as client:
         with pytest.raises(RuntimeError, match="an engine bug"):
             await client.post("/oauth2/token", data=FORM)
+
+
+async def test_a_caller_that_does_not_re_raise_gets_the_plain_500(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As Starlette's ServerErrorMiddleware answered: the same text, type and length."""
+    monkeypatch.setattr(token_module, "handle_token_request", _broken_engine)
+    app = create_app(context=Context.from_settings(make_settings()))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as client:
+        answer = await client.post("/oauth2/token", data=FORM)
+        health = await client.get("/health")
+    assert (answer.status_code, answer.text) == (500, "Internal Server Error")
+    assert answer.headers["content-type"] == "text/plain; charset=utf-8"
+    assert answer.headers["content-length"] == "21"
+    assert health.status_code == 200
+    logged = app.state.harness.log.all()
+    assert [(entry.endpoint, entry.status) for entry in logged] == [("token", 0)]
+
+
+async def test_an_unlogged_part_that_fails_gets_the_plain_500_too() -> None:
+    app = create_app(context=Context.from_settings(make_settings()))
+
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("a control API bug")
+
+    app.router.routes.insert(0, Route("/_mock/broken", broken))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as client:
+        answer = await client.get("/_mock/broken")
+    assert (answer.status_code, answer.text) == (500, "Internal Server Error")
 
 
 def test_the_front_is_outermost_unless_debug_or_a_500_handler_wants_starlettes_layer() -> None:

@@ -153,3 +153,13 @@ async def test_a_read_that_swallows_its_cancellation_still_gives_its_value() -> 
 
     assert await Deadlines().within(0.05, finishes_anyway()) == "finished all the same"
     assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+
+
+async def test_an_awaitable_that_is_no_coroutine_is_awaited_under_the_deadline() -> None:
+    loop = asyncio.get_running_loop()
+    arrives: asyncio.Future[str] = loop.create_future()
+    loop.call_later(0.01, arrives.set_result, "body")
+    assert await Deadlines().within(1.0, arrives) == "body"
+    never: asyncio.Future[str] = loop.create_future()
+    assert await Deadlines().within(0.05, never) is None
+    assert never.cancelled()
