@@ -41,10 +41,6 @@ class ExpiryQueue:
                 self.next_due = second
         bucket.append(key)
 
-    def due_by(self, now: float) -> bool:
-        """Whether any key may be due by `now` (cheap: writes call it before `due`)."""
-        return now >= self.next_due
-
     def due(self, now: float, budget: int | None = DUE_PER_WRITE) -> Iterator[str]:
         """Keys whose deadline is <= `now`, at most `budget` of them (None: all). Each is
         handed out once; the caller checks it is still due (a deadline may have moved)."""
