@@ -47,8 +47,9 @@ ITEMS = (
     Item("C4", "code_verifier: 43-128 unreserved characters, >= 256 bits",
          ("RFC 7636 4.1", "RFC 7636 7.1"), MUST,
          (("the log's shape of each code_verifier (length and character classes, never the "
-           "value) is 43-128 unreserved characters; length x log2(alphabet) under 256 bits is "
-           "a warn (freshness is C3: the challenge is the verifier's digest)",
+           "value) is 43-128 unreserved characters; the shortest length x log2 of the alphabet "
+           "the verifiers use together under 256 bits is a warn (freshness is C3: the "
+           "challenge is the verifier's digest)",
            rules.verifier_shape),)),
     Item("C5", "Sends the matching code_verifier", ("RFC 7636 4.5",), MUST),
     Item("C6", "No downgrade to plain after an S256 attempt", ("RFC 7636 7.2",), MUST),
