@@ -6,7 +6,8 @@ told to have one defect: the subject of the broken-client tests.
 DEFECT is one of: ignore-state (never compares state), reuse-code (redeems every callback it is
 handed, even one it has used), resend-rotated (always refreshes with the first refresh token),
 refuse-all (answers every callback with an error), exit-after-url (prints the authorization URL
-and exits before the callback), retry-1s (retries a 429/503 after a fixed second, ignoring
+and exits before the callback), weak-verifier (PKCE verifiers of 43 hex digits, about 172
+bits), retry-1s (retries a 429/503 after a fixed second, ignoring
 Retry-After), trust-metadata (uses metadata whatever issuer it names). Not a defect: no-state
 (sends no state, relying on PKCE as RFC 9700 2.1 allows) and retry-after (waits as Retry-After
 says, then retries once). Without one it checks state, iss (when the metadata advertises RFC
@@ -79,7 +80,9 @@ def token_request(form: dict[str, str]) -> None:
 
 
 def authorize() -> None:
-    verifier = secrets.token_urlsafe(48)
+    verifier = (
+        secrets.token_hex(22)[:43] if DEFECT == "weak-verifier" else secrets.token_urlsafe(48)
+    )
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     state = "" if DEFECT == "no-state" else secrets.token_urlsafe(24)
     pending[state] = verifier

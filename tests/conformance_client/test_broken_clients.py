@@ -65,6 +65,15 @@ def test_each_defect_is_caught(defect: str, item: str, says: str, correct: Repor
     assert says in report.result(item).verdict.summary
 
 
+def test_weak_pkce_verifiers_are_a_warn(correct: Report) -> None:
+    """C4 on a seeded defect: 43 hex digits are unreserved characters (no fail), but their
+    alphabet of 16 (judged as 36: letters and digits) carries under 256 bits."""
+    report = _faulty("weak-verifier", ["C4"])
+    assert correct.result("C4").outcome is Outcome.PASS
+    assert report.result("C4").outcome is Outcome.WARN
+    assert "at most ~222 bits (RFC 7636 7.1 asks 256)" in report.result("C4").verdict.summary
+
+
 @pytest.mark.parametrize(
     "command",
     [["sh", "-c", "echo cannot start >&2; exit 3"], ["sleep", "1000"]],
