@@ -173,8 +173,7 @@ class MemoryStore:
     # Codes and tokens -----------------------------------------------------------------------
     async def add_code(self, code: CodeRecord, now: float) -> None:
         with self._lock:
-            if now < self._horizon:
-                self._clock_at(now)
+            self._clock_at(now)
             grant_id = code.grant.id
             if grant_id != grant_id_for_code(code.value):  # not traceable from the code
                 code_key = key(code.value)
@@ -191,8 +190,7 @@ class MemoryStore:
         self, value: str, now: float, check: CodeCheck, issue: Issue
     ) -> Sequence[TokenRecord]:
         with self._lock:
-            if now < self._horizon:
-                self._clock_at(now)
+            self._clock_at(now)
             # Looked up as of the last write; expiry catches up after the transition.
             row = self._code_family(value)
             grant = None if row is None else grant_of(row)
@@ -217,8 +215,7 @@ class MemoryStore:
         self, value: str, now: float, check: TokenCheck, issue: Issue
     ) -> Sequence[TokenRecord]:
         with self._lock:
-            if now < self._horizon:
-                self._clock_at(now)
+            self._clock_at(now)
             found = self._find(key(value))
             if found is None:
                 check(None)
@@ -270,8 +267,7 @@ class MemoryStore:
 
     async def add_grant(self, grant: Grant, tokens: Sequence[TokenRecord], now: float) -> None:
         with self._lock:
-            if now < self._horizon:
-                self._clock_at(now)
+            self._clock_at(now)
             row = (*grant_row(grant, self._scope_tuples), None, now, 0, ())
             row = self._with_tokens(row, 0, (), tokens)
             self._file(row)
@@ -306,8 +302,7 @@ class MemoryStore:
 
     async def add_pending(self, pending: PendingAuthorization, now: float) -> None:
         with self._lock:
-            if now < self._horizon:
-                self._clock_at(now)
+            self._clock_at(now)
             self._pending[pending.id] = pending
             self._pending_expiry.add(pending.id, pending.expires_at)
             _drop_oldest(self._pending, self.limits.max_pending_authorizations)
@@ -335,8 +330,7 @@ class MemoryStore:
 
     async def add_session(self, session: Session, now: float) -> None:
         with self._lock:
-            if now < self._horizon:
-                self._clock_at(now)
+            self._clock_at(now)
             self._sessions[session.id] = session
             self._session_expiry.add(session.id, session.expires_at)
             _drop_oldest(self._sessions, self.limits.max_sessions)
@@ -394,11 +388,11 @@ class MemoryStore:
                     del self._sessions[session_id]
 
     def _clock_at(self, now: float) -> None:
-        """Called first by every write whose `now` is before the horizon (the clock went
-        back: reset, frozen at an earlier time): drop everything the later time made gone,
-        so what is added now lives by `now`."""
-        self._expire(self._horizon, budget=None)
-        self._horizon = now
+        """Called first by every write: if the clock went back (reset, frozen at an earlier
+        time), drop everything the later time made gone, so what is added now lives by `now`."""
+        if now < self._horizon:
+            self._expire(self._horizon, budget=None)
+            self._horizon = now
 
     def _drop_family(self, row: Row) -> None:
         grant_id = row[0]
@@ -412,8 +406,7 @@ class MemoryStore:
 
     async def purge(self, now: float) -> None:
         with self._lock:
-            if now < self._horizon:
-                self._clock_at(now)
+            self._clock_at(now)
             self._expire(now, budget=None)
 
     async def clear(self) -> None:
