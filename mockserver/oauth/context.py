@@ -132,28 +132,17 @@ class Context:
         unknown here, so they can neither be used nor revoked from here."""
         return grant.client_id in self.clients
 
-    # The lifetimes: the server's option, else the profile's (read through the state
-    # directly: each flow reads three, and the properties above would double the cost).
     @property
     def access_token_ttl(self) -> int:
-        state = self.state
-        return (
-            state.settings.server.access_token_ttl
-            or state.profiles[self.profile_name].access_token_ttl
-        )
+        return self.settings.server.access_token_ttl or self.profile.access_token_ttl
 
     @property
     def refresh_token_ttl(self) -> int:
-        state = self.state
-        return (
-            state.settings.server.refresh_token_ttl
-            or state.profiles[self.profile_name].refresh_token_ttl
-        )
+        return self.settings.server.refresh_token_ttl or self.profile.refresh_token_ttl
 
     @property
     def code_ttl(self) -> int:
-        state = self.state
-        return state.settings.server.code_ttl or state.profiles[self.profile_name].code_ttl
+        return self.settings.server.code_ttl or self.profile.code_ttl
 
     # What a persistent store kept ---------------------------------------------------------
     async def sync_from_store(self) -> None:

@@ -14,9 +14,6 @@ _PREFIXES = {
 
 def mint(ctx: Context, kind: str, grant: Grant, now: float, ttl: int) -> str:
     """A new credential of `kind` ("code", "access_token", "refresh_token") for `grant`."""
-    profile = ctx.profile
-    if profile.token_format != "jwt":  # opaque (the usual): as mint_for, a call less
-        return ctx.state.tokens.mint(getattr(profile, _PREFIXES[kind]))
     return mint_for(ctx, kind, grant.client_id, grant.subject, grant.scopes, now, ttl)
 
 
